@@ -1,0 +1,33 @@
+#pragma once
+// One turn of one person's conversation: load from storage, step the engine, save the
+// new state (and what it caused) in one transaction, hand back the replies.
+//
+// Threading: use from one thread at a time (it shares the store).
+
+#include <vector>
+
+#include "dialogs/engine.hpp"
+#include "storage/store.hpp"
+
+namespace mlpath {
+
+class conversation_service {
+ public:
+  // Both must outlive the service.
+  conversation_service(const dialogs::engine& engine, storage::store& store);
+
+  struct outcome {
+    std::vector<dialogs::reply> replies;
+    bool erased = false;  // the person's data was deleted at their request
+  };
+
+  outcome handle(const storage::user_ref& user, const dialogs::input& in, dialogs::timestamp now);
+
+  const dialogs::engine& engine() const { return engine_; }
+
+ private:
+  const dialogs::engine& engine_;
+  storage::store& store_;
+};
+
+}  // namespace mlpath

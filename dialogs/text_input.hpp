@@ -1,0 +1,42 @@
+#pragma once
+// Reading what people type: cleaning free text, spotting command words, and matching
+// "2", "python" or "Python" to option ids. Pure functions.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dialogs/content.hpp"
+
+namespace mlpath::dialogs {
+
+struct clean_text {
+  std::string text;
+  bool truncated = false;
+};
+
+// Valid UTF-8 (bad bytes become U+FFFD), control characters other than newline and tab
+// dropped, surrounding white space trimmed, at most `max_chars` characters.
+clean_text sanitize_text(std::string_view raw, std::size_t max_chars);
+
+struct command_words {
+  std::string word;  // start, resume, back, skip, restart, status, result, help, cancel, confirm, edit, ...
+  std::string arg;   // "edit 3" -> "3"
+};
+
+// A message that is exactly a command ("back", "Skip", "/help", "yes", "edit 3").
+std::optional<command_words> command_word(std::string_view text);
+
+struct option_match {
+  std::vector<std::string> ids;      // matched option ids, in the order typed
+  std::vector<std::string> unknown;  // pieces that matched nothing
+};
+
+// Accepts 1-based numbers, option ids and labels (case-insensitive), separated by
+// commas, semicolons, "and", or white space between numbers.
+option_match match_options(const question& q, std::string_view text);
+
+std::string to_lower(std::string_view s);
+
+}  // namespace mlpath::dialogs

@@ -1,0 +1,552 @@
+#include "storage/sqlite_store.hpp"
+
+#include <SQLiteCpp/Backup.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+
+#include "dialogs/reply_json.hpp"
+
+namespace mlpath::storage {
+namespace json = boost::json;
+using dialogs::answer;
+using dialogs::conversation;
+
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a released entry: add one.
+const char* const migrations[] = {
+    // 1: people, conversations, answers and results.
+    R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  platform TEXT NOT NULL,
+  tenant TEXT NOT NULL DEFAULT '',
+  user_ref TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (platform, tenant, user_ref)
+);
+CREATE TABLE conversations (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  flow_id TEXT NOT NULL,
+  flow_version INTEGER NOT NULL,
+  stage TEXT NOT NULL,
+  current_question TEXT NOT NULL DEFAULT '',
+  editing INTEGER NOT NULL DEFAULT 0,
+  pending TEXT NOT NULL DEFAULT 'none',
+  round INTEGER NOT NULL DEFAULT 0,
+  misses INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  last_activity INTEGER NOT NULL DEFAULT 0,
+  nudged INTEGER NOT NULL DEFAULT 0,
+  revision INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX conversations_by_activity ON conversations (stage, last_activity);
+CREATE TABLE answers (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  question TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '[]',
+  text TEXT NOT NULL DEFAULT '',
+  skipped INTEGER NOT NULL DEFAULT 0,
+  fingerprint TEXT NOT NULL,
+  flow_version INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, question)
+);
+CREATE TABLE answer_log (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  round INTEGER NOT NULL,
+  question TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '[]',
+  text TEXT NOT NULL DEFAULT '',
+  skipped INTEGER NOT NULL DEFAULT 0,
+  flow_version INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL
+);
+CREATE INDEX answer_log_by_user ON answer_log (user_id);
+CREATE TABLE results (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  scoring_version INTEGER NOT NULL,
+  flow_version INTEGER NOT NULL,
+  primary_roles TEXT NOT NULL,
+  confidence TEXT NOT NULL,
+  result TEXT NOT NULL,
+  computed_at INTEGER NOT NULL
+);
+)sql",
+    // 2: what the service needs: inbound dedupe, the outbox, workspace installations,
+    // weekly check-ins.
+    R"sql(
+CREATE TABLE inbox (
+  source TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  payload TEXT,
+  processed_at INTEGER,
+  PRIMARY KEY (source, event_id)
+);
+CREATE INDEX inbox_unprocessed ON inbox (processed_at) WHERE processed_at IS NULL;
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+  platform TEXT NOT NULL,
+  tenant TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  sent_at INTEGER,
+  last_error TEXT
+);
+CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE sent_at IS NULL;
+CREATE TABLE installations (
+  platform TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  bot_token TEXT NOT NULL,
+  bot_user_id TEXT NOT NULL DEFAULT '',
+  bot_id TEXT NOT NULL DEFAULT '',
+  scopes TEXT NOT NULL DEFAULT '',
+  installed_at INTEGER NOT NULL,
+  PRIMARY KEY (platform, tenant)
+);
+CREATE TABLE checkin_schedules (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  weekday INTEGER NOT NULL,
+  local_time TEXT NOT NULL,
+  tz TEXT NOT NULL,
+  next_due_at INTEGER NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  paused_reason TEXT
+);
+CREATE TABLE checkin_history (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  week TEXT NOT NULL,
+  sent_at INTEGER,
+  reminded_at INTEGER,
+  answered_at INTEGER,
+  progress TEXT,
+  note TEXT,
+  UNIQUE (user_id, week)
+);
+)sql",
+};
+constexpr int schema_version = static_cast<int>(std::size(migrations));
+
+std::int64_t secs(timestamp t) { return t.time_since_epoch().count(); }
+timestamp at(std::int64_t s) { return timestamp(std::chrono::seconds(s)); }
+
+std::string options_text(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return json::serialize(a);
+}
+
+std::vector<std::string> options_from(const std::string& text) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& e : v.as_array())
+    if (e.is_string()) out.emplace_back(e.as_string());
+  return out;
+}
+
+// Turns SQLite's terse errors into one line that says what to do.
+[[noreturn]] void fail(const std::string& path, const std::exception& e, int code = 0) {
+  std::string what = e.what();
+  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e)) code = se->getErrorCode();
+  std::string msg = "database " + path + ": ";
+  switch (code & 0xFF) {
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT: msg += "the file is corrupted or not an SQLite database (" + what + ")"; break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: msg += "locked by another process (" + what + ")"; break;
+    case SQLITE_READONLY: msg += "is read-only (" + what + ")"; break;
+    case SQLITE_CANTOPEN: msg += "cannot be opened (" + what + ")"; break;
+    case SQLITE_FULL: msg += "the disk is full (" + what + ")"; break;
+    default: msg += what;
+  }
+  throw storage_error(msg);
+}
+
+void apply_migrations(SQLite::Database& db, int target) {
+  int current = db.execAndGet("PRAGMA user_version").getInt();
+  if (current > schema_version)
+    throw storage_error("database " + db.getFilename() + ": schema version " + std::to_string(current) +
+                        " is newer than this mlpath understands (" + std::to_string(schema_version) + ")");
+  for (int v = current; v < target; ++v) {
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    db.exec(migrations[v]);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+class sqlite_store final : public store {
+ public:
+  explicit sqlite_store(const sqlite_options& o)
+      : path_(o.path), db_(o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+    db_.setBusyTimeout(o.busy_timeout_ms);
+    if (sqlite3_db_readonly(db_.getHandle(), "main") == 1)
+      throw storage_error("database " + path_ + ": is read-only (check the file's permissions)");
+    db_.exec("PRAGMA foreign_keys = ON");
+    // The first real read: a corrupted file or a foreign format fails here.
+    std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal") throw storage_error("database " + path_ + ": cannot switch to WAL mode (got " + mode + ")");
+    db_.exec(o.fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    apply_migrations(db_, schema_version);
+  }
+
+  std::int64_t ensure_user(const user_ref& u, timestamp now) override {
+    return guard([&] {
+      if (auto id = find_user(u)) return *id;
+      SQLite::Statement ins(db_, "INSERT INTO users (platform, tenant, user_ref, created_at) VALUES (?, ?, ?, ?)");
+      ins.bind(1, u.platform);
+      ins.bind(2, u.tenant);
+      ins.bind(3, u.user);
+      ins.bind(4, secs(now));
+      ins.exec();
+      return db_.getLastInsertRowid();
+    });
+  }
+
+  std::optional<std::int64_t> find_user(const user_ref& u) override {
+    return guard([&]() -> std::optional<std::int64_t> {
+      SQLite::Statement q(db_, "SELECT id FROM users WHERE platform = ? AND tenant = ? AND user_ref = ?");
+      q.bind(1, u.platform);
+      q.bind(2, u.tenant);
+      q.bind(3, u.user);
+      if (q.executeStep()) return q.getColumn(0).getInt64();
+      return std::nullopt;
+    });
+  }
+
+  loaded_conversation load_conversation(std::int64_t user_id) override {
+    return guard([&] {
+      loaded_conversation out;
+      SQLite::Statement q(db_,
+                          "SELECT flow_id, flow_version, stage, current_question, editing, pending, round, misses, "
+                          "started_at, last_activity, nudged, revision FROM conversations WHERE user_id = ?");
+      q.bind(1, user_id);
+      if (!q.executeStep()) return out;
+      conversation& c = out.state;
+      c.flow_id = q.getColumn(0).getString();
+      c.flow_version = q.getColumn(1).getInt();
+      c.at = dialogs::stage_from(q.getColumn(2).getString());
+      c.current = q.getColumn(3).getString();
+      c.editing = q.getColumn(4).getInt() != 0;
+      c.confirm = dialogs::pending_from(q.getColumn(5).getString());
+      c.round = q.getColumn(6).getInt();
+      c.misses = q.getColumn(7).getInt();
+      c.started = at(q.getColumn(8).getInt64());
+      c.last_activity = at(q.getColumn(9).getInt64());
+      c.nudged = q.getColumn(10).getInt() != 0;
+      out.revision = q.getColumn(11).getInt64();
+      SQLite::Statement a(db_,
+                          "SELECT question, options, text, skipped, fingerprint, answered_at FROM answers "
+                          "WHERE user_id = ? ORDER BY rowid");
+      a.bind(1, user_id);
+      while (a.executeStep()) {
+        answer x;
+        x.question = a.getColumn(0).getString();
+        x.options = options_from(a.getColumn(1).getString());
+        x.text = a.getColumn(2).getString();
+        x.skipped = a.getColumn(3).getInt() != 0;
+        x.fingerprint = a.getColumn(4).getString();
+        x.at = at(a.getColumn(5).getInt64());
+        c.answers.push_back(std::move(x));
+      }
+      return out;
+    });
+  }
+
+  void save_turn(const turn_record& t) override {
+    guard([&] {
+      SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+      const conversation& c = t.state;
+      if (t.expected_revision == 0) {
+        SQLite::Statement ins(db_,
+                              "INSERT INTO conversations (user_id, flow_id, flow_version, stage, current_question, "
+                              "editing, pending, round, misses, started_at, last_activity, nudged, revision) "
+                              "VALUES (?13, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1) "
+                              "ON CONFLICT (user_id) DO NOTHING");
+        bind_conversation(ins, c);
+        ins.bind(13, t.user_id);
+        if (ins.exec() != 1) throw conflict_error("the conversation was started elsewhere meanwhile");
+      } else {
+        SQLite::Statement up(db_,
+                             "UPDATE conversations SET flow_id = ?1, flow_version = ?2, stage = ?3, "
+                             "current_question = ?4, editing = ?5, pending = ?6, round = ?7, misses = ?8, "
+                             "started_at = ?9, last_activity = ?10, nudged = ?11, revision = revision + 1 "
+                             "WHERE user_id = ?13 AND revision = ?12");
+        bind_conversation(up, c);
+        up.bind(12, t.expected_revision);
+        up.bind(13, t.user_id);
+        if (up.exec() != 1) throw conflict_error("the conversation changed meanwhile");
+      }
+      SQLite::Statement del(db_, "DELETE FROM answers WHERE user_id = ?");
+      del.bind(1, t.user_id);
+      del.exec();
+      SQLite::Statement ins(db_,
+                            "INSERT INTO answers (user_id, question, options, text, skipped, fingerprint, "
+                            "flow_version, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      for (const auto& a : c.answers) {
+        ins.reset();
+        ins.bind(1, t.user_id);
+        ins.bind(2, a.question);
+        ins.bind(3, options_text(a.options));
+        ins.bind(4, a.text);
+        ins.bind(5, a.skipped ? 1 : 0);
+        ins.bind(6, a.fingerprint);
+        ins.bind(7, c.flow_version);
+        ins.bind(8, secs(a.at));
+        ins.exec();
+      }
+      SQLite::Statement log(db_,
+                            "INSERT INTO answer_log (user_id, round, question, options, text, skipped, flow_version, "
+                            "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      for (const auto& a : t.new_answers) {
+        log.reset();
+        log.bind(1, t.user_id);
+        log.bind(2, c.round);
+        log.bind(3, a.question);
+        log.bind(4, options_text(a.options));
+        log.bind(5, a.text);
+        log.bind(6, a.skipped ? 1 : 0);
+        log.bind(7, c.flow_version);
+        log.bind(8, secs(a.at));
+        log.exec();
+      }
+      if (t.result) write_result(t.user_id, *t.result);
+      tx.commit();
+    });
+  }
+
+  std::optional<stored_result> load_result(std::int64_t user_id) override {
+    return guard([&]() -> std::optional<stored_result> {
+      SQLite::Statement q(db_,
+                          "SELECT scoring_version, flow_version, primary_roles, confidence, result, computed_at "
+                          "FROM results WHERE user_id = ?");
+      q.bind(1, user_id);
+      if (!q.executeStep()) return std::nullopt;
+      stored_result r;
+      r.scoring_version = q.getColumn(0).getInt();
+      r.flow_version = q.getColumn(1).getInt();
+      r.primary = options_from(q.getColumn(2).getString());
+      r.confidence = q.getColumn(3).getString();
+      r.json = q.getColumn(4).getString();
+      r.computed_at = at(q.getColumn(5).getInt64());
+      return r;
+    });
+  }
+
+  void save_result(std::int64_t user_id, const stored_result& r) override {
+    guard([&] { write_result(user_id, r); });
+  }
+
+  std::optional<std::string> export_user(const user_ref& u) override {
+    return guard([&]() -> std::optional<std::string> {
+      auto id = find_user(u);
+      if (!id) return std::nullopt;
+      json::object doc;
+      {
+        SQLite::Statement q(db_, "SELECT created_at FROM users WHERE id = ?");
+        q.bind(1, *id);
+        q.executeStep();
+        doc["user"] = json::object{{"platform", u.platform},
+                                   {"tenant", u.tenant},
+                                   {"user", u.user},
+                                   {"created_at", q.getColumn(0).getInt64()}};
+      }
+      doc["conversation"] = nullptr;
+      loaded_conversation lc = load_conversation(*id);
+      if (lc.revision > 0) {
+        const conversation& c = lc.state;
+        json::array answers;
+        for (const auto& a : c.answers) {
+          json::object o = dialogs::answer_json(a);
+          o["answered_at"] = secs(a.at);
+          answers.push_back(std::move(o));
+        }
+        doc["conversation"] = json::object{{"flow", c.flow_id},
+                                           {"flow_version", c.flow_version},
+                                           {"stage", dialogs::to_string(c.at)},
+                                           {"current_question", c.current},
+                                           {"round", c.round},
+                                           {"started_at", secs(c.started)},
+                                           {"last_activity", secs(c.last_activity)},
+                                           {"answers", std::move(answers)}};
+      }
+      json::array history;
+      SQLite::Statement h(db_,
+                          "SELECT round, question, options, text, skipped, flow_version, answered_at FROM answer_log "
+                          "WHERE user_id = ? ORDER BY id");
+      h.bind(1, *id);
+      while (h.executeStep()) {
+        json::array opts;
+        for (const auto& s : options_from(h.getColumn(2).getString())) opts.emplace_back(s);
+        history.push_back(json::object{{"round", h.getColumn(0).getInt()},
+                                       {"question", h.getColumn(1).getString()},
+                                       {"options", std::move(opts)},
+                                       {"text", h.getColumn(3).getString()},
+                                       {"skipped", h.getColumn(4).getInt() != 0},
+                                       {"flow_version", h.getColumn(5).getInt()},
+                                       {"answered_at", h.getColumn(6).getInt64()}});
+      }
+      doc["answer_history"] = std::move(history);
+      doc["result"] = nullptr;
+      if (auto r = load_result(*id)) {
+        std::error_code ec;
+        json::value v = json::parse(r->json, ec);
+        doc["result"] = json::object{{"scoring_version", r->scoring_version},
+                                     {"computed_at", secs(r->computed_at)},
+                                     {"match", ec ? json::value(r->json) : v}};
+      }
+      doc["checkins"] = rows_json("SELECT weekday, local_time, tz, next_due_at, active, paused_reason FROM "
+                                  "checkin_schedules WHERE user_id = ?",
+                                  *id);
+      doc["checkin_history"] = rows_json(
+          "SELECT week, sent_at, reminded_at, answered_at, progress, note FROM checkin_history WHERE user_id = ? "
+          "ORDER BY id",
+          *id);
+      doc["messages"] = rows_json(
+          "SELECT platform, channel, kind, body, created_at, sent_at FROM outbox WHERE user_id = ? ORDER BY id", *id);
+      return json::serialize(doc);
+    });
+  }
+
+  bool erase_user(const user_ref& u) override {
+    return guard([&] {
+      SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+      auto id = find_user(u);
+      if (!id) return false;
+      // Inbound payloads name the person too; dedupe ids stay so retries are still dropped.
+      SQLite::Statement inbox(db_, "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?");
+      inbox.bind(1, *id);
+      inbox.exec();
+      SQLite::Statement del(db_, "DELETE FROM users WHERE id = ?");  // cascades to everything else
+      del.bind(1, *id);
+      del.exec();
+      tx.commit();
+      return true;
+    });
+  }
+
+  void backup(const std::string& path) override {
+    guard([&] {
+      SQLite::Database dest(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      SQLite::Backup b(dest, db_);
+      b.executeStep(-1);
+    });
+  }
+
+ private:
+  template <class F>
+  auto guard(F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const storage_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      fail(path_, e);
+    }
+  }
+
+  static void bind_conversation(SQLite::Statement& s, const conversation& c) {
+    s.bind(1, c.flow_id);
+    s.bind(2, c.flow_version);
+    s.bind(3, dialogs::to_string(c.at));
+    s.bind(4, c.current);
+    s.bind(5, c.editing ? 1 : 0);
+    s.bind(6, dialogs::to_string(c.confirm));
+    s.bind(7, c.round);
+    s.bind(8, c.misses);
+    s.bind(9, secs(c.started));
+    s.bind(10, secs(c.last_activity));
+    s.bind(11, c.nudged ? 1 : 0);
+  }
+
+  void write_result(std::int64_t user_id, const stored_result& r) {
+    SQLite::Statement q(db_,
+                        "INSERT INTO results (user_id, scoring_version, flow_version, primary_roles, confidence, "
+                        "result, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                        "scoring_version = excluded.scoring_version, flow_version = excluded.flow_version, "
+                        "primary_roles = excluded.primary_roles, confidence = excluded.confidence, "
+                        "result = excluded.result, computed_at = excluded.computed_at");
+    q.bind(1, user_id);
+    q.bind(2, r.scoring_version);
+    q.bind(3, r.flow_version);
+    q.bind(4, options_text(r.primary));
+    q.bind(5, r.confidence);
+    q.bind(6, r.json);
+    q.bind(7, secs(r.computed_at));
+    q.exec();
+  }
+
+  json::array rows_json(const char* sql, std::int64_t id) {
+    json::array rows;
+    SQLite::Statement q(db_, sql);
+    q.bind(1, id);
+    while (q.executeStep()) {
+      json::object row;
+      for (int i = 0; i < q.getColumnCount(); ++i) {
+        SQLite::Column col = q.getColumn(i);
+        if (col.isNull()) row[col.getName()] = nullptr;
+        else if (col.isInteger()) row[col.getName()] = col.getInt64();
+        else row[col.getName()] = col.getString();
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  std::string path_;
+  SQLite::Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<store> open_sqlite_store(const sqlite_options& options) {
+  try {
+    return std::make_unique<sqlite_store>(options);
+  } catch (const storage_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(options.path, e);
+  }
+}
+
+int latest_schema_version() { return schema_version; }
+
+void migrate_sqlite_file_to(const std::string& path, int version) {
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    apply_migrations(db, version);
+  } catch (const storage_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(path, e);
+  }
+}
+
+std::string sqlite_integrity_check(const std::string& path) {
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "PRAGMA integrity_check");
+    std::string out;
+    while (q.executeStep()) out += (out.empty() ? "" : "\n") + q.getColumn(0).getString();
+    return out;
+  } catch (const std::exception& e) {
+    fail(path, e);
+  }
+}
+
+}  // namespace mlpath::storage

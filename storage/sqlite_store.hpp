@@ -1,0 +1,31 @@
+#pragma once
+// The SQLite implementation of storage::store: WAL, foreign keys, migrations keyed by
+// PRAGMA user_version, one transaction per turn.
+
+#include <memory>
+#include <string>
+
+#include "storage/store.hpp"
+
+namespace mlpath::storage {
+
+struct sqlite_options {
+  std::string path = "mlpath.db";
+  bool fsync = false;          // MLPATH_DURABILITY=fsync: synchronous=FULL (survives power loss)
+  int busy_timeout_ms = 5000;  // how long to wait for another writer before "locked"
+};
+
+// Opens (creating if needed) and migrates to the latest schema. Throws storage_error
+// with one clear line for a corrupted, locked, read-only or unreadable file.
+std::unique_ptr<store> open_sqlite_store(const sqlite_options& options);
+
+// The schema version open_sqlite_store migrates to.
+int latest_schema_version();
+
+// For tests of migrations: brings a database file to exactly `version`.
+void migrate_sqlite_file_to(const std::string& path, int version);
+
+// PRAGMA integrity_check of a database file: "ok" or the problems found.
+std::string sqlite_integrity_check(const std::string& path);
+
+}  // namespace mlpath::storage
