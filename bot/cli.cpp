@@ -115,6 +115,8 @@ int cmd_checkins_plan(const std::string& tz, const std::string& day, const std::
 int run_cli(int argc, char** argv) {
   CLI::App app{"mlpath: helps software engineers find their path into machine learning"};
   app.require_subcommand(1);
+  // Global flags may come after the subcommand too: `mlpath chat --db x.db`.
+  app.fallthrough();
   global_flags flags;
   app.add_option("--db", flags.db, "SQLite file (overrides MLPATH_DB)");
   app.add_option("--content", flags.content, "content directory (overrides MLPATH_CONTENT_DIR)");

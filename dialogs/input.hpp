@@ -27,21 +27,26 @@ struct input {
   std::optional<int> round;          // the run a button belongs to; a mismatch is stale
   bool from_button = false;          // pressed rather than typed: bound to a message
 
-  static input open() { return {input_kind::open}; }
-  static input tick() { return {input_kind::tick}; }
+  static input of(input_kind k) {
+    input in;
+    in.kind = k;
+    return in;
+  }
+  static input open() { return of(input_kind::open); }
+  static input tick() { return of(input_kind::tick); }
   static input typed(std::string t) {
-    input in{input_kind::text};
+    input in = of(input_kind::text);
     in.text = std::move(t);
     return in;
   }
   static input cmd(std::string c, std::string a = {}) {
-    input in{input_kind::command};
+    input in = of(input_kind::command);
     in.command = std::move(c);
     in.arg = std::move(a);
     return in;
   }
   static input choose(std::string question, std::vector<std::string> options) {
-    input in{input_kind::choose};
+    input in = of(input_kind::choose);
     in.question = std::move(question);
     in.options = std::move(options);
     return in;

@@ -31,16 +31,21 @@ const role_score* match_result::find(std::string_view role) const {
 namespace {
 
 // The most one role can collect from a question: the best single option, or for a multi
-// question the best `max` options together, capped.
+// question the best `max` options together (an exclusive option only on its own), capped.
 double best_for_role(const question& q, const question_weights& qw, std::size_t role) {
-  std::vector<double> ws;
-  for (const auto& o : q.options) {
+  auto weight = [&](const option& o) {
     auto it = qw.options.find(o.id);
-    ws.push_back(it == qw.options.end() ? 0.0 : it->second[role]);
+    return it == qw.options.end() ? 0.0 : it->second[role];
+  };
+  std::vector<double> combinable;
+  double best = 0;
+  for (const auto& o : q.options) {
+    if (q.kind == question_kind::multi && o.exclusive) best = std::max(best, weight(o));
+    else combinable.push_back(weight(o));
   }
-  std::sort(ws.begin(), ws.end(), std::greater<>());
-  std::size_t k = std::min<std::size_t>(ws.size(), static_cast<std::size_t>(q.max_choices()));
-  double best = std::accumulate(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(k), 0.0);
+  std::sort(combinable.begin(), combinable.end(), std::greater<>());
+  std::size_t k = std::min<std::size_t>(combinable.size(), static_cast<std::size_t>(q.max_choices()));
+  best = std::max(best, std::accumulate(combinable.begin(), combinable.begin() + static_cast<std::ptrdiff_t>(k), 0.0));
   if (q.kind == question_kind::multi && qw.cap > 0) best = std::min(best, qw.cap);
   return best;
 }

@@ -1,0 +1,86 @@
+#pragma once
+// Shared helpers for the test binary: the built-in content, temporary directories and a
+// child-process runner for end-to-end tests of the mlpath binary.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dialogs/content.hpp"
+#include "dialogs/engine.hpp"
+
+namespace mlpath::test {
+
+// The built-in content, loaded once.
+std::shared_ptr<const dialogs::content> builtin();
+const dialogs::engine& builtin_engine();
+
+// 2026-01-05T09:00:00Z plus an offset: a fixed clock for pure tests.
+dialogs::timestamp t0(std::chrono::seconds offset = std::chrono::seconds(0));
+
+// A fresh directory under the system temp dir, removed on destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_text(const std::filesystem::path& p);
+void write_text(const std::filesystem::path& p, const std::string& text);
+
+// A running child process with pipes to its stdin and from its stdout (stderr is kept
+// separately). Lines are read with a deadline so a hung child fails the test instead of
+// hanging it.
+class child_process {
+ public:
+  // argv[0] is the program path. `env` entries ("NAME=value") are added to the environment.
+  child_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                bool drop_privileges = false);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  void write_line(const std::string& line);
+  void close_stdin();
+  // The next stdout line, or nullopt at end of output or after `timeout`.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Reads until end of output; returns everything left.
+  std::string read_all(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::string read_stderr();
+  void kill_hard();  // SIGKILL, as a crash would
+  int wait();        // exit status (or 128 + signal)
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1, err_ = -1;
+  std::string buffer_;
+  bool eof_ = false;
+  std::optional<int> status_;
+};
+
+// Runs a program to completion with `input` on stdin.
+struct run_result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+run_result run(const std::vector<std::string>& argv, const std::string& input = {},
+               const std::vector<std::string>& env = {}, bool drop_privileges = false);
+
+std::string mlpath_binary();
+std::string source_dir();
+
+}  // namespace mlpath::test
