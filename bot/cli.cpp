@@ -14,6 +14,7 @@
 #include "bot/config.hpp"
 #include "bot/console_chat.hpp"
 #include "bot/conversation_service.hpp"
+#include "bot/service.hpp"
 #include "bot/text_render.hpp"
 #include "dialogs/answers_json.hpp"
 #include "dialogs/content_loader.hpp"
@@ -128,6 +129,8 @@ int run_cli(int argc, char** argv) {
   chat->add_option("--user", chat_user, "who you are (default: $USER); the same name resumes your conversation");
   chat->add_flag("--json", chat_json, "JSON lines in and out, for scripts");
 
+  auto* serve = app.add_subcommand("serve", "run the service: HTTP endpoints and every adapter whose credentials are set");
+
   bool match_json = false;
   auto* match = app.add_subcommand("match", "score a JSON object of answers read from stdin");
   match->add_flag("--json", match_json, "print the result as JSON");
@@ -178,6 +181,7 @@ int run_cli(int argc, char** argv) {
   try {
     config c = effective_config(flags);
     setup_logging(c.log_level);
+    if (serve->parsed()) return run_service(c);
     if (chat->parsed()) return cmd_chat(c, chat_user, chat_json);
     if (match->parsed()) return cmd_match(c, match_json);
     if (check->parsed()) return cmd_flow_check(c, check_path);

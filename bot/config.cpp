@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "bot/net/http_client.hpp"
+
 namespace mlpath {
 
 void parse_listen(const std::string& value, const char* variable, std::string& host, std::uint16_t& port) {
@@ -45,6 +47,44 @@ config load_config(const env_lookup& lookup) {
     if (d == "fsync") c.fsync = true;
     else if (d != "crash") throw config_error("MLPATH_DURABILITY must be crash or fsync, not \"" + d + "\"");
   }
+  c.slack_signing_secret = get("SLACK_SIGNING_SECRET");
+  c.slack_bot_token = get("SLACK_BOT_TOKEN");
+  c.slack_app_token = get("SLACK_APP_TOKEN");
+  c.slack_client_id = get("SLACK_CLIENT_ID");
+  c.slack_client_secret = get("SLACK_CLIENT_SECRET");
+  if (present("SLACK_API_URL")) c.slack_api_url = get("SLACK_API_URL");
+  c.discord_bot_token = get("DISCORD_BOT_TOKEN");
+  c.discord_application_id = get("DISCORD_APPLICATION_ID");
+  c.discord_public_key = get("DISCORD_PUBLIC_KEY");
+  if (present("DISCORD_API_URL")) c.discord_api_url = get("DISCORD_API_URL");
+  c.discord_shards = get("DISCORD_SHARDS");
+
+  // Credentials come in sets; half a set is a mistake worth stopping for.
+  if (!c.slack_bot_token.empty() && c.slack_signing_secret.empty())
+    throw config_error("SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set");
+  if (!c.slack_client_id.empty() && c.slack_signing_secret.empty())
+    throw config_error("SLACK_SIGNING_SECRET is required when SLACK_CLIENT_ID is set");
+  if (!c.slack_bot_token.empty() && c.slack_bot_token.rfind("xoxb-", 0) != 0)
+    throw config_error("SLACK_BOT_TOKEN must be a bot token (xoxb-...)");
+  if (!c.slack_app_token.empty() && c.slack_app_token.rfind("xapp-", 0) != 0)
+    throw config_error("SLACK_APP_TOKEN must be an app-level token (xapp-...)");
+  if (c.slack_client_id.empty() != c.slack_client_secret.empty())
+    throw config_error(c.slack_client_id.empty() ? "SLACK_CLIENT_ID is required when SLACK_CLIENT_SECRET is set"
+                                                 : "SLACK_CLIENT_SECRET is required when SLACK_CLIENT_ID is set");
+  if (c.slack_enabled() && c.slack_bot_token.empty() && c.slack_client_id.empty())
+    throw config_error("SLACK_SIGNING_SECRET is set but neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID/SLACK_CLIENT_SECRET");
+  if (c.slack_api_url.empty() || c.slack_api_url.back() != '/') c.slack_api_url += '/';
+  if (auto why = net::http_client::check_url(c.slack_api_url); !why.empty())
+    throw config_error("SLACK_API_URL: " + why);
+  while (!c.discord_api_url.empty() && c.discord_api_url.back() == '/') c.discord_api_url.pop_back();
+  if (auto why = net::http_client::check_url(c.discord_api_url); !why.empty())
+    throw config_error("DISCORD_API_URL: " + why);
+  if (!c.discord_public_key.empty() &&
+      (c.discord_public_key.size() != 64 ||
+       c.discord_public_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
+    throw config_error("DISCORD_PUBLIC_KEY must be the application's public key: 64 hex characters");
+  if (!c.discord_bot_token.empty() && c.discord_application_id.empty())
+    throw config_error("DISCORD_APPLICATION_ID is required when DISCORD_BOT_TOKEN is set");
   return c;
 }
 

@@ -22,6 +22,24 @@ struct config {
   std::string content_dir;               // MLPATH_CONTENT_DIR ("" = built-in)
   std::string ca_file;                   // MLPATH_CA_FILE
   bool fsync = false;                    // MLPATH_DURABILITY=fsync
+
+  // Slack
+  std::string slack_signing_secret;  // SLACK_SIGNING_SECRET
+  std::string slack_bot_token;       // SLACK_BOT_TOKEN (single workspace)
+  std::string slack_app_token;       // SLACK_APP_TOKEN (Socket Mode)
+  std::string slack_client_id;       // SLACK_CLIENT_ID (OAuth install)
+  std::string slack_client_secret;   // SLACK_CLIENT_SECRET
+  std::string slack_api_url = "https://slack.com/api/";  // SLACK_API_URL
+
+  // Discord
+  std::string discord_bot_token;       // DISCORD_BOT_TOKEN
+  std::string discord_application_id;  // DISCORD_APPLICATION_ID
+  std::string discord_public_key;      // DISCORD_PUBLIC_KEY (hex)
+  std::string discord_api_url = "https://discord.com/api/v10";  // DISCORD_API_URL
+  std::string discord_shards;          // DISCORD_SHARDS, e.g. 0-3/8 ("" = auto)
+
+  bool slack_enabled() const { return !slack_signing_secret.empty(); }
+  bool discord_enabled() const { return !discord_public_key.empty() || !discord_bot_token.empty(); }
 };
 
 using env_lookup = std::function<const char*(const char*)>;

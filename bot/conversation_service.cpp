@@ -25,7 +25,7 @@ storage::stored_result to_stored(const dialogs::result_reply& r, dialogs::timest
 }  // namespace
 
 conversation_service::outcome conversation_service::handle(const storage::user_ref& user, const dialogs::input& in,
-                                                           dialogs::timestamp now) {
+                                                           dialogs::timestamp now, const turn_hook& hook) {
   std::int64_t id = store_.ensure_user(user, now);
   // Optimistic concurrency: another process (a second terminal, the service) may have
   // moved the same conversation on; then the turn is replayed on the fresh state.
@@ -33,13 +33,11 @@ conversation_service::outcome conversation_service::handle(const storage::user_r
     storage::loaded_conversation before = store_.load_conversation(id);
     dialogs::step_result r = engine_.step(before.state, in, now);
     outcome out{std::move(r.replies), r.erase_user};
-    if (r.erase_user) {
-      store_.erase_user(user);
-      return out;
-    }
     storage::turn_record t;
     t.user_id = id;
+    t.now = now;
     t.expected_revision = before.revision;
+    t.erase_user = r.erase_user;
     for (const auto& a : r.state.answers) {
       const dialogs::answer* old = dialogs::find_answer(before.state.answers, a.question);
       if (!old || !(*old == a)) t.new_answers.push_back(a);
@@ -54,6 +52,7 @@ conversation_service::outcome conversation_service::handle(const storage::user_r
         t.result = to_stored(engine_.result_for(r.state.answers), now);
     }
     t.state = std::move(r.state);
+    if (hook) hook(out.replies, t);
     try {
       store_.save_turn(t);
       return out;

@@ -4,6 +4,7 @@
 //
 // Threading: use from one thread at a time (it shares the store).
 
+#include <functional>
 #include <vector>
 
 #include "dialogs/engine.hpp"
@@ -21,7 +22,12 @@ class conversation_service {
     bool erased = false;  // the person's data was deleted at their request
   };
 
-  outcome handle(const storage::user_ref& user, const dialogs::input& in, dialogs::timestamp now);
+  // Adds what a platform needs to the turn before it is saved (rendered replies for the
+  // outbox, the inbox event it consumed): all of it commits in the same transaction.
+  using turn_hook = std::function<void(const std::vector<dialogs::reply>& replies, storage::turn_record& turn)>;
+
+  outcome handle(const storage::user_ref& user, const dialogs::input& in, dialogs::timestamp now,
+                 const turn_hook& hook = {});
 
   const dialogs::engine& engine() const { return engine_; }
 

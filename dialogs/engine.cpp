@@ -171,7 +171,10 @@ class turn {
   }
 
   void on_text(const input& in) {
-    if (auto words = command_word(in.text)) {
+    // Words typed into a platform's answer box (bound to a question) are the answer, even
+    // when they happen to be "help" or "skip".
+    bool answer_box = in.from_button && !in.question.empty();
+    if (auto words = answer_box ? std::nullopt : command_word(in.text)) {
       input c = input::cmd(words->word, words->arg);
       on_command(c.command, c.arg, c);
       return;
@@ -256,8 +259,7 @@ class turn {
       else error("There is nothing waiting for a yes right now." + where_now());
     } else if (word == "cancel") {
       if (s_.at == stage::asking && s_.editing) {
-        s_.editing = false;
-        show_summary();
+        back_to_summary();
       } else {
         say("Okay. Your answers are saved; say resume whenever you are ready.");
       }
@@ -341,11 +343,20 @@ class turn {
     s_.misses = 0;
     out_.emplace_back(std::move(ack));
     if (s_.editing) {
-      s_.editing = false;
-      show_summary();
+      back_to_summary();
       return;
     }
     move_to_next(f_.index_of(q.id));
+    if (s_.at == stage::asking) ask(*f_.find(s_.current));
+    else show_summary();
+  }
+
+  // A change made from the summary is done (or abandoned): show the summary again. A
+  // question left unanswered meanwhile (new content) is asked first.
+  void back_to_summary() {
+    s_.editing = false;
+    s_.misses = 0;
+    move_to_next(-1);
     if (s_.at == stage::asking) ask(*f_.find(s_.current));
     else show_summary();
   }
@@ -376,8 +387,7 @@ class turn {
         return;
       }
       if (s_.editing) {
-        s_.editing = false;
-        show_summary();
+        back_to_summary();
         return;
       }
       int i = f_.index_of(s_.current);

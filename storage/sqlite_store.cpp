@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <map>
 
 #include "dialogs/reply_json.hpp"
 
@@ -137,6 +138,26 @@ CREATE TABLE checkin_history (
   UNIQUE (user_id, week)
 );
 )sql",
+    // 3: what the Slack service needs: inbound content types, outbox references and
+    // permanent failures, messages to update later, DM channels.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN content_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN failed_at INTEGER;
+DROP INDEX outbox_pending;
+CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL AND failed_at IS NULL;
+CREATE TABLE sent_messages (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  ref TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, ref)
+);
+CREATE TABLE dm_channels (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  channel TEXT NOT NULL
+);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -191,6 +212,30 @@ void apply_migrations(SQLite::Database& db, int target) {
 }
 
 class sqlite_store final : public store {
+  // A write: its own IMMEDIATE transaction, or a savepoint inside a batch.
+  class write_scope {
+   public:
+    explicit write_scope(sqlite_store& s) : s_(s), nested_(s.batch_depth_ > 0) {
+      s_.db_.exec(nested_ ? "SAVEPOINT w" : "BEGIN IMMEDIATE");
+    }
+    ~write_scope() {
+      if (done_) return;
+      try {
+        s_.db_.exec(nested_ ? "ROLLBACK TO w; RELEASE w" : "ROLLBACK");
+      } catch (...) {
+      }
+    }
+    void commit() {
+      s_.db_.exec(nested_ ? "RELEASE w" : "COMMIT");
+      done_ = true;
+    }
+
+   private:
+    sqlite_store& s_;
+    bool nested_;
+    bool done_ = false;
+  };
+
  public:
   explicit sqlite_store(const sqlite_options& o)
       : path_(o.path), db_(o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
@@ -270,9 +315,11 @@ class sqlite_store final : public store {
 
   void save_turn(const turn_record& t) override {
     guard([&] {
-      SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+      write_scope tx(*this);
       const conversation& c = t.state;
-      if (t.expected_revision == 0) {
+      if (t.erase_user) {
+        erase_id(t.user_id);
+      } else if (t.expected_revision == 0) {
         SQLite::Statement ins(db_,
                               "INSERT INTO conversations (user_id, flow_id, flow_version, stage, current_question, "
                               "editing, pending, round, misses, started_at, last_activity, nudged, revision) "
@@ -292,6 +339,20 @@ class sqlite_store final : public store {
         up.bind(13, t.user_id);
         if (up.exec() != 1) throw conflict_error("the conversation changed meanwhile");
       }
+      if (!t.erase_user) write_answers(t);
+      for (const auto& m : t.outbox) {
+        outbox_message copy = m;
+        if (t.erase_user) copy.user_id = 0;  // the goodbye outlives the person's rows
+        insert_outbox(copy, t.now);
+      }
+      if (t.inbox_done) mark_inbox_done(t.inbox_done->first, t.inbox_done->second, t.now);
+      tx.commit();
+    });
+  }
+
+  void write_answers(const turn_record& t) {
+    const conversation& c = t.state;
+    {
       SQLite::Statement del(db_, "DELETE FROM answers WHERE user_id = ?");
       del.bind(1, t.user_id);
       del.exec();
@@ -326,8 +387,7 @@ class sqlite_store final : public store {
         log.exec();
       }
       if (t.result) write_result(t.user_id, *t.result);
-      tx.commit();
-    });
+    }
   }
 
   std::optional<stored_result> load_result(std::int64_t user_id) override {
@@ -425,19 +485,23 @@ class sqlite_store final : public store {
 
   bool erase_user(const user_ref& u) override {
     return guard([&] {
-      SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+      write_scope tx(*this);
       auto id = find_user(u);
       if (!id) return false;
-      // Inbound payloads name the person too; dedupe ids stay so retries are still dropped.
-      SQLite::Statement inbox(db_, "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?");
-      inbox.bind(1, *id);
-      inbox.exec();
-      SQLite::Statement del(db_, "DELETE FROM users WHERE id = ?");  // cascades to everything else
-      del.bind(1, *id);
-      del.exec();
+      erase_id(*id);
       tx.commit();
       return true;
     });
+  }
+
+  void erase_id(std::int64_t id) {
+    // Inbound payloads name the person too; dedupe ids stay so retries are still dropped.
+    SQLite::Statement inbox(db_, "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?");
+    inbox.bind(1, id);
+    inbox.exec();
+    SQLite::Statement del(db_, "DELETE FROM users WHERE id = ?");  // cascades to everything else
+    del.bind(1, id);
+    del.exec();
   }
 
   void backup(const std::string& path) override {
@@ -448,7 +512,297 @@ class sqlite_store final : public store {
     });
   }
 
+  void begin_batch() override {
+    guard([&] {
+      if (batch_depth_++ == 0) db_.exec("BEGIN IMMEDIATE");
+    });
+  }
+  void commit_batch() override {
+    guard([&] {
+      if (batch_depth_ > 0 && --batch_depth_ == 0) db_.exec("COMMIT");
+    });
+  }
+  void rollback_batch() override {
+    guard([&] {
+      if (batch_depth_ > 0) {
+        batch_depth_ = 0;
+        db_.exec("ROLLBACK");
+      }
+    });
+  }
+
+  bool inbox_add(const inbox_event& e) override {
+    return guard([&] {
+      auto& q = cached("INSERT INTO inbox (source, event_id, received_at, content_type, payload) "
+                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, event_id) DO NOTHING");
+      q.bind(1, e.source);
+      q.bind(2, e.event_id);
+      q.bind(3, secs(e.received_at));
+      q.bind(4, e.content_type);
+      q.bind(5, e.payload);
+      return q.exec() == 1;
+    });
+  }
+
+  std::vector<inbox_event> inbox_pending(std::size_t limit) override {
+    return guard([&] {
+      std::vector<inbox_event> out;
+      SQLite::Statement q(db_,
+                          "SELECT source, event_id, content_type, payload, received_at FROM inbox "
+                          "WHERE processed_at IS NULL ORDER BY received_at, rowid LIMIT ?");
+      q.bind(1, static_cast<std::int64_t>(limit));
+      while (q.executeStep())
+        out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                       q.getColumn(3).getString(), at(q.getColumn(4).getInt64())});
+      return out;
+    });
+  }
+
+  void inbox_done(std::string_view source, std::string_view event_id, timestamp when) override {
+    guard([&] { mark_inbox_done(source, event_id, when); });
+  }
+
+  std::size_t inbox_prune(timestamp before) override {
+    return guard([&] {
+      SQLite::Statement q(db_, "DELETE FROM inbox WHERE processed_at IS NOT NULL AND received_at < ?");
+      q.bind(1, secs(before));
+      return static_cast<std::size_t>(q.exec());
+    });
+  }
+
+  std::vector<outbox_message> outbox_pending(std::int64_t after_id, std::size_t limit) override {
+    return guard([&] {
+      std::vector<outbox_message> out;
+      auto& q = cached("SELECT id, coalesce(user_id, 0), platform, tenant, channel, kind, ref, body, attempts, "
+                       "next_attempt_at FROM outbox WHERE id > ? AND sent_at IS NULL AND failed_at IS NULL "
+                       "ORDER BY id LIMIT ?");
+      q.bind(1, after_id);
+      q.bind(2, static_cast<std::int64_t>(limit));
+      while (q.executeStep()) {
+        outbox_message m;
+        m.id = q.getColumn(0).getInt64();
+        m.user_id = q.getColumn(1).getInt64();
+        m.platform = q.getColumn(2).getString();
+        m.tenant = q.getColumn(3).getString();
+        m.channel = q.getColumn(4).getString();
+        m.kind = q.getColumn(5).getString();
+        m.ref = q.getColumn(6).getString();
+        m.body = q.getColumn(7).getString();
+        m.attempts = q.getColumn(8).getInt();
+        m.next_attempt_at = at(q.getColumn(9).getInt64());
+        out.push_back(std::move(m));
+      }
+      q.reset();
+      return out;
+    });
+  }
+
+  void outbox_add(const outbox_message& m) override {
+    guard([&] { insert_outbox(m, m.next_attempt_at); });
+  }
+
+  void outbox_sent(std::int64_t id, timestamp when) override {
+    guard([&] {
+      auto& q = cached("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?");
+      q.bind(1, secs(when));
+      q.bind(2, id);
+      q.exec();
+    });
+  }
+
+  void outbox_retry(std::int64_t id, int attempts, timestamp next_attempt, std::string_view error) override {
+    guard([&] {
+      auto& q = cached("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?");
+      q.bind(1, attempts);
+      q.bind(2, secs(next_attempt));
+      q.bind(3, std::string(error));
+      q.bind(4, id);
+      q.exec();
+    });
+  }
+
+  void outbox_failed(std::int64_t id, std::string_view error, timestamp when) override {
+    guard([&] {
+      auto& q = cached("UPDATE outbox SET failed_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?");
+      q.bind(1, secs(when));
+      q.bind(2, std::string(error));
+      q.bind(3, id);
+      q.exec();
+    });
+  }
+
+  std::size_t outbox_depth() override {
+    return guard([&] {
+      return static_cast<std::size_t>(
+          db_.execAndGet("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL").getInt64());
+    });
+  }
+
+  void remember_message(std::int64_t user_id, std::string_view ref, std::string_view channel,
+                        std::string_view message_id) override {
+    guard([&] {
+      auto& q = cached("INSERT INTO sent_messages (user_id, ref, channel, message_id) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (user_id, ref) DO UPDATE SET channel = excluded.channel, "
+                       "message_id = excluded.message_id");
+      q.bind(1, user_id);
+      q.bind(2, std::string(ref));
+      q.bind(3, std::string(channel));
+      q.bind(4, std::string(message_id));
+      q.exec();
+    });
+  }
+
+  std::optional<std::pair<std::string, std::string>> find_message(std::int64_t user_id, std::string_view ref) override {
+    return guard([&]() -> std::optional<std::pair<std::string, std::string>> {
+      auto& q = cached("SELECT channel, message_id FROM sent_messages WHERE user_id = ? AND ref = ?");
+      q.bind(1, user_id);
+      q.bind(2, std::string(ref));
+      std::optional<std::pair<std::string, std::string>> out;
+      if (q.executeStep()) out.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
+      q.reset();
+      return out;
+    });
+  }
+
+  void set_dm_channel(std::int64_t user_id, std::string_view channel) override {
+    guard([&] {
+      auto& q = cached("INSERT INTO dm_channels (user_id, channel) VALUES (?, ?) "
+                       "ON CONFLICT (user_id) DO UPDATE SET channel = excluded.channel");
+      q.bind(1, user_id);
+      q.bind(2, std::string(channel));
+      q.exec();
+    });
+  }
+
+  std::optional<std::string> dm_channel(std::int64_t user_id) override {
+    return guard([&]() -> std::optional<std::string> {
+      auto& q = cached("SELECT channel FROM dm_channels WHERE user_id = ?");
+      q.bind(1, user_id);
+      std::optional<std::string> out;
+      if (q.executeStep()) out = q.getColumn(0).getString();
+      q.reset();
+      return out;
+    });
+  }
+
+  std::optional<user_ref> user_by_id(std::int64_t user_id) override {
+    return guard([&]() -> std::optional<user_ref> {
+      auto& q = cached("SELECT platform, tenant, user_ref FROM users WHERE id = ?");
+      q.bind(1, user_id);
+      std::optional<user_ref> out;
+      if (q.executeStep()) out = user_ref{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString()};
+      q.reset();
+      return out;
+    });
+  }
+
+  void save_installation(const installation& i) override {
+    guard([&] {
+      SQLite::Statement q(db_,
+                          "INSERT INTO installations (platform, tenant, bot_token, bot_user_id, bot_id, scopes, "
+                          "installed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, tenant) DO UPDATE SET "
+                          "bot_token = excluded.bot_token, bot_user_id = excluded.bot_user_id, "
+                          "bot_id = excluded.bot_id, scopes = excluded.scopes, installed_at = excluded.installed_at");
+      q.bind(1, i.platform);
+      q.bind(2, i.tenant);
+      q.bind(3, i.bot_token);
+      q.bind(4, i.bot_user_id);
+      q.bind(5, i.bot_id);
+      q.bind(6, i.scopes);
+      q.bind(7, secs(i.installed_at));
+      q.exec();
+    });
+  }
+
+  std::optional<installation> find_installation(std::string_view platform, std::string_view tenant) override {
+    return guard([&]() -> std::optional<installation> {
+      SQLite::Statement q(db_,
+                          "SELECT platform, tenant, bot_token, bot_user_id, bot_id, scopes, installed_at "
+                          "FROM installations WHERE platform = ? AND tenant = ?");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(tenant));
+      if (!q.executeStep()) return std::nullopt;
+      return read_installation(q);
+    });
+  }
+
+  std::vector<installation> installations(std::string_view platform) override {
+    return guard([&] {
+      std::vector<installation> out;
+      SQLite::Statement q(db_,
+                          "SELECT platform, tenant, bot_token, bot_user_id, bot_id, scopes, installed_at "
+                          "FROM installations WHERE platform = ? ORDER BY tenant");
+      q.bind(1, std::string(platform));
+      while (q.executeStep()) out.push_back(read_installation(q));
+      return out;
+    });
+  }
+
+  bool delete_installation(std::string_view platform, std::string_view tenant) override {
+    return guard([&] {
+      write_scope tx(*this);
+      SQLite::Statement q(db_, "DELETE FROM installations WHERE platform = ? AND tenant = ?");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(tenant));
+      bool removed = q.exec() > 0;
+      // Nobody in an uninstalled workspace can be messaged any more.
+      SQLite::Statement stop(db_,
+                             "UPDATE checkin_schedules SET active = 0, paused_reason = 'uninstalled' WHERE user_id IN "
+                             "(SELECT id FROM users WHERE platform = ? AND tenant = ?)");
+      stop.bind(1, std::string(platform));
+      stop.bind(2, std::string(tenant));
+      stop.exec();
+      SQLite::Statement drop(db_,
+                             "UPDATE outbox SET failed_at = strftime('%s','now'), last_error = 'uninstalled' "
+                             "WHERE sent_at IS NULL AND failed_at IS NULL AND platform = ? AND tenant = ?");
+      drop.bind(1, std::string(platform));
+      drop.bind(2, std::string(tenant));
+      drop.exec();
+      tx.commit();
+      return removed;
+    });
+  }
+
  private:
+  // Prepared statements reused across calls on hot paths; reset before each use.
+  SQLite::Statement& cached(const char* sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+    it->second->reset();
+    it->second->clearBindings();
+    return *it->second;
+  }
+
+  void insert_outbox(const outbox_message& m, timestamp now) {
+    auto& q = cached("INSERT INTO outbox (user_id, platform, tenant, channel, kind, ref, body, created_at, "
+                     "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (m.user_id) q.bind(1, m.user_id);
+    else q.bind(1);
+    q.bind(2, m.platform);
+    q.bind(3, m.tenant);
+    q.bind(4, m.channel);
+    q.bind(5, m.kind);
+    q.bind(6, m.ref);
+    q.bind(7, m.body);
+    q.bind(8, secs(now));
+    q.bind(9, secs(m.next_attempt_at));
+    q.exec();
+  }
+
+  void mark_inbox_done(std::string_view source, std::string_view event_id, timestamp when) {
+    auto& q = cached("UPDATE inbox SET processed_at = ? WHERE source = ? AND event_id = ?");
+    q.bind(1, secs(when));
+    q.bind(2, std::string(source));
+    q.bind(3, std::string(event_id));
+    q.exec();
+  }
+
+  static installation read_installation(SQLite::Statement& q) {
+    return installation{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                        q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+                        at(q.getColumn(6).getInt64())};
+  }
+
   template <class F>
   auto guard(F&& f) -> decltype(f()) {
     try {
@@ -510,6 +864,8 @@ class sqlite_store final : public store {
 
   std::string path_;
   SQLite::Database db_;
+  int batch_depth_ = 0;
+  std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +53,30 @@ struct stored_result {
   timestamp computed_at{};
 };
 
+// An inbound platform event, stored before it is acknowledged so that nothing
+// acknowledged is only in memory. (source, event_id) is unique: retries are dropped.
+struct inbox_event {
+  std::string source;    // slack, discord
+  std::string event_id;  // the platform's id (event_id, interaction id, ...)
+  std::string content_type;
+  std::string payload;   // the raw body
+  timestamp received_at{};
+};
+
+// A message to send, stored in the same transaction as the state change that caused it.
+struct outbox_message {
+  std::int64_t id = 0;       // assigned on insert; sends happen in id order per user
+  std::int64_t user_id = 0;  // 0: not tied to a person (e.g. the goodbye after an erase)
+  std::string platform;
+  std::string tenant;        // workspace / guild, picks the credentials
+  std::string channel;       // "" = the person's DM, opened on demand
+  std::string kind;          // what to do: e.g. slack.post, slack.update, slack.ephemeral
+  std::string ref;           // what it is about, e.g. the question token a post can later update
+  std::string body;          // the rendered payload (JSON)
+  int attempts = 0;
+  timestamp next_attempt_at{};
+};
+
 // Everything one turn changes, written in one transaction.
 struct turn_record {
   std::int64_t user_id = 0;
@@ -58,6 +84,21 @@ struct turn_record {
   dialogs::conversation state;
   dialogs::answer_list new_answers;  // answers given this turn, appended to the history
   std::optional<stored_result> result;
+  bool erase_user = false;              // delete everything about the person instead of saving state
+  std::vector<outbox_message> outbox;   // replies to send once committed
+  std::optional<std::pair<std::string, std::string>> inbox_done;  // (source, event_id) this turn consumed
+  timestamp now{};
+};
+
+// A workspace (Slack team) or application (Discord) mlpath is installed in.
+struct installation {
+  std::string platform;
+  std::string tenant;
+  std::string bot_token;
+  std::string bot_user_id;
+  std::string bot_id;
+  std::string scopes;
+  timestamp installed_at{};
 };
 
 class store {
@@ -81,6 +122,68 @@ class store {
 
   // An online, consistent copy of the whole database at `path`.
   virtual void backup(const std::string& path) = 0;
+
+  // Batches: between begin_batch and commit_batch every write joins one transaction
+  // (one commit, one fsync in fsync mode). Writes outside a batch commit on their own.
+  virtual void begin_batch() = 0;
+  virtual void commit_batch() = 0;
+  virtual void rollback_batch() = 0;
+
+  // Inbox. inbox_add returns false when (source, event_id) is already stored.
+  virtual bool inbox_add(const inbox_event& e) = 0;
+  virtual std::vector<inbox_event> inbox_pending(std::size_t limit) = 0;  // oldest first
+  virtual void inbox_done(std::string_view source, std::string_view event_id, timestamp at) = 0;
+  // Drops processed events older than `before` (their ids stop deduplicating).
+  virtual std::size_t inbox_prune(timestamp before) = 0;
+
+  // Outbox. outbox_pending: unsent, unfailed messages with id > after_id, in id order
+  // (including ones whose next attempt lies in the future).
+  virtual std::vector<outbox_message> outbox_pending(std::int64_t after_id, std::size_t limit) = 0;
+  virtual void outbox_add(const outbox_message& m) = 0;
+  virtual void outbox_sent(std::int64_t id, timestamp at) = 0;
+  virtual void outbox_retry(std::int64_t id, int attempts, timestamp next_attempt, std::string_view error) = 0;
+  virtual void outbox_failed(std::int64_t id, std::string_view error, timestamp at) = 0;
+  virtual std::size_t outbox_depth() = 0;  // not yet sent nor failed
+
+  // Messages we posted that a later reply updates (e.g. a question, once answered).
+  virtual void remember_message(std::int64_t user_id, std::string_view ref, std::string_view channel,
+                                std::string_view message_id) = 0;
+  virtual std::optional<std::pair<std::string, std::string>> find_message(std::int64_t user_id,
+                                                                          std::string_view ref) = 0;
+  // The person's DM channel on their platform, once opened.
+  virtual void set_dm_channel(std::int64_t user_id, std::string_view channel) = 0;
+  virtual std::optional<std::string> dm_channel(std::int64_t user_id) = 0;
+  virtual std::optional<user_ref> user_by_id(std::int64_t user_id) = 0;
+
+  // Installations. Deleting one also stops the check-ins of its people.
+  virtual void save_installation(const installation& i) = 0;
+  virtual std::optional<installation> find_installation(std::string_view platform, std::string_view tenant) = 0;
+  virtual std::vector<installation> installations(std::string_view platform) = 0;
+  virtual bool delete_installation(std::string_view platform, std::string_view tenant) = 0;
+};
+
+// Runs writes in one batch; rolls back unless committed.
+class batch_guard {
+ public:
+  explicit batch_guard(store& s) : s_(s) { s_.begin_batch(); }
+  ~batch_guard() {
+    if (!done_) {
+      try {
+        s_.rollback_batch();
+      } catch (...) {
+      }
+    }
+  }
+  void commit() {
+    s_.commit_batch();
+    done_ = true;
+  }
+  batch_guard(const batch_guard&) = delete;
+  batch_guard& operator=(const batch_guard&) = delete;
+
+ private:
+  store& s_;
+  bool done_ = false;
 };
 
 }  // namespace mlpath::storage

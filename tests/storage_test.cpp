@@ -33,6 +33,14 @@ void play(conversation_service& svc, const user_ref& u, int answers) {
   for (int i = 0; i < answers; ++i) svc.handle(u, dialogs::input::typed("1"), t0(std::chrono::seconds(10 * (i + 1))));
 }
 
+// Answers every question (skipping the optional text) and confirms the summary.
+void complete(conversation_service& svc, store& s, const user_ref& u) {
+  svc.handle(u, dialogs::input::open(), t0());
+  for (int i = 0; i < 20 && s.load_conversation(*s.find_user(u)).state.at == dialogs::stage::asking; ++i)
+    svc.handle(u, dialogs::input::typed(i == 10 ? "skip" : "1"), t0(std::chrono::seconds(i + 1)));
+  svc.handle(u, dialogs::input::typed("yes"), t0(std::chrono::seconds(100)));
+}
+
 }  // namespace
 
 TEST_CASE("an empty file is migrated to the latest schema", "[storage]") {
@@ -149,10 +157,7 @@ TEST_CASE("export holds everything about a person; delete leaves nothing behind"
   conversation_service svc(mlpath::test::builtin_engine(), *s);
   user_ref dana{"console", "", "dana"}, eve{"console", "", "eve"};
   play(svc, eve, 2);
-  svc.handle(dana, dialogs::input::open(), t0());
-  for (int i = 0; i < 20 && s->load_conversation(*s->find_user(dana)).state.at == dialogs::stage::asking; ++i)
-    svc.handle(dana, dialogs::input::typed(i == 10 ? "skip" : "1"), t0(std::chrono::seconds(i + 1)));
-  svc.handle(dana, dialogs::input::typed("yes"), t0(std::chrono::seconds(100)));
+  complete(svc, *s, dana);
   auto id = *s->find_user(dana);
   {
     SQLite::Database db(dir.file("e.db"), SQLite::OPEN_READWRITE);
@@ -212,9 +217,7 @@ TEST_CASE("a stored result is recomputed when the weights' version changes", "[s
   auto s = open_sqlite_store({dir.file("w.db")});
   conversation_service svc(mlpath::test::builtin_engine(), *s);
   user_ref u{"console", "", "gus"};
-  svc.handle(u, dialogs::input::open(), t0());
-  for (int i = 0; i < 20; ++i) svc.handle(u, dialogs::input::typed(i == 10 ? "skip" : "1"), t0(std::chrono::seconds(i + 1)));
-  svc.handle(u, dialogs::input::typed("yes"), t0(std::chrono::seconds(40)));
+  complete(svc, *s, u);
   auto id = *s->find_user(u);
   auto r = s->load_result(id);
   REQUIRE(r);

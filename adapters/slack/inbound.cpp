@@ -1,0 +1,711 @@
+#include "adapters/slack/inbound.hpp"
+
+#include <simdjson.h>
+
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/params_encoded_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <algorithm>
+#include <optional>
+
+#include "dialogs/json_util.hpp"
+
+namespace mlpath::slack {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// The HTTP server caps bodies too; this keeps the (reused) parser's buffers bounded when
+// the adapter is fed from elsewhere (Socket Mode frames, tests).
+constexpr std::size_t max_body = 4u << 20;
+// Ids, timestamps, URLs, tokens: Slack's are far shorter, so a longer one is not Slack.
+constexpr std::size_t max_id = 4096;
+// Free text (messages, typed answers): longer is cut at a character boundary, not refused,
+// because the engine bounds stored text anyway.
+constexpr std::size_t max_text = 64u << 10;
+constexpr std::size_t max_actions = 16;
+constexpr std::size_t max_state_values = 256;
+constexpr std::size_t max_selected = 256;
+constexpr std::size_t max_token_ids = 256;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+// "application/json; charset=utf-8" -> "application/json"
+std::string_view media_type(std::string_view content_type) {
+  return trim(content_type.substr(0, content_type.find(';')));
+}
+
+bool is_form(std::string_view content_type) {
+  return iequals(media_type(content_type), "application/x-www-form-urlencoded");
+}
+
+// Cuts at a UTF-8 character boundary so truncated text stays valid.
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// Single pass over the JSON: every object is read once, field by field, so key order in
+// the payload does not matter and unknown fields cost only a skip. A value of an
+// unexpected JSON type is ignored (Slack's optional fields are sometimes null, and some
+// names are strings in one payload and objects in another); only invalid JSON fails.
+class json_reader {
+ public:
+  explicit json_reader(inbound& in) : in_(in) {}
+
+  // What the pass saw, for classify() to decide the kind afterwards.
+  std::string error_;
+  bool has_event_ = false, has_event_type_ = false, has_command_ = false, has_user_id_ = false;
+  bool has_actions_ = false, has_view_ = false, has_message_ = false, has_challenge_ = false;
+  bool container_ephemeral_ = false;
+  std::string container_channel_, channel_object_id_, message_ts_fallback_;
+  std::vector<state_value> view_state_;
+
+  bool top(od::object obj) {
+    for (auto field : obj) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      if (key == "type") ok = id(v, in_.type);
+      else if (key == "challenge") ok = id(v, in_.challenge, &has_challenge_);
+      else if (key == "team_id") ok = id(v, in_.team_id);
+      else if (key == "enterprise_id") ok = id(v, in_.enterprise_id);
+      else if (key == "api_app_id") ok = id(v, in_.api_app_id);
+      else if (key == "event_id") ok = id(v, in_.event_id);
+      else if (key == "event_time") ok = integer(v, in_.event_time);
+      else if (key == "event") ok = with_object(v, [&](od::object o) { has_event_ = true; return event(o); });
+      // Socket Mode delivers slash commands as JSON objects with the form's field names.
+      else if (key == "command") ok = id(v, in_.command, &has_command_);
+      else if (key == "text") ok = text(v, in_.text);
+      else if (key == "user_id") ok = id(v, in_.user, &has_user_id_);
+      else if (key == "channel_id") ok = id(v, in_.channel);
+      else if (key == "response_url") ok = id(v, in_.response_url);
+      else if (key == "trigger_id") ok = id(v, in_.trigger_id);
+      // Interactivity payloads.
+      else if (key == "user") ok = id_or_object_id(v, in_.user, &has_user_id_);
+      else if (key == "team") ok = team(v);
+      else if (key == "enterprise") ok = with_object(v, [&](od::object o) { return enterprise(o); });
+      else if (key == "channel") ok = id_or_object_id(v, channel_object_id_);
+      else if (key == "container") ok = with_object(v, [&](od::object o) { return container(o); });
+      else if (key == "message") ok = with_object(v, [&](od::object o) { has_message_ = true; return message(o); });
+      else if (key == "actions") ok = with_array(v, [&](od::array a) { has_actions_ = true; return actions(a); });
+      else if (key == "state") ok = with_object(v, [&](od::object o) { return state(o, in_.state); });
+      else if (key == "view") ok = with_object(v, [&](od::object o) { has_view_ = true; return view(o); });
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+ private:
+  inbound& in_;
+
+  bool fail(simdjson::error_code e) {
+    if (error_.empty()) error_ = std::string("invalid JSON: ") + simdjson::error_message(e);
+    return false;
+  }
+  bool fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return false;
+  }
+
+  static bool is(od::value& v, od::json_type want, bool& yes, simdjson::error_code& err) {
+    od::json_type t;
+    err = v.type().get(t);
+    yes = !err && t == want;
+    return !err;
+  }
+
+  template <class F>
+  bool with_object(od::value& v, F&& f) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::object, yes, err)) return fail(err);
+    if (!yes) return true;
+    od::object o;
+    if (auto e = v.get_object().get(o)) return fail(e);
+    return f(o);
+  }
+
+  template <class F>
+  bool with_array(od::value& v, F&& f) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::array, yes, err)) return fail(err);
+    if (!yes) return true;
+    od::array a;
+    if (auto e = v.get_array().get(a)) return fail(e);
+    return f(a);
+  }
+
+  // A string field, or nothing when the value is of another type.
+  bool string(od::value& v, std::optional<std::string_view>& out) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::string, yes, err)) return fail(err);
+    if (!yes) return true;
+    std::string_view s;
+    if (auto e = v.get_string().get(s)) return fail(e);
+    out = s;
+    return true;
+  }
+
+  bool id(od::value& v, std::string& out, bool* present = nullptr) {
+    std::optional<std::string_view> s;
+    if (!string(v, s)) return false;
+    if (!s) return true;
+    if (s->size() > max_id) return fail("a field is too long to be Slack's");
+    out.assign(*s);
+    if (present) *present = true;
+    return true;
+  }
+
+  bool text(od::value& v, std::string& out) {
+    std::optional<std::string_view> s;
+    if (!string(v, s)) return false;
+    if (s) out.assign(utf8_prefix(*s, max_text));
+    return true;
+  }
+
+  bool boolean(od::value& v, bool& out) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::boolean, yes, err)) return fail(err);
+    if (!yes) return true;
+    if (auto e = v.get_bool().get(out)) return fail(e);
+    return true;
+  }
+
+  bool integer(od::value& v, std::int64_t& out) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::number, yes, err)) return fail(err);
+    if (!yes) return true;
+    std::int64_t n = 0;
+    // A float or an out-of-range number is tolerated like any other odd type.
+    if (v.get_int64().get(n) == simdjson::SUCCESS) out = n;
+    return true;
+  }
+
+  // "user": "U1" (rare) or {"id": "U1", ...}
+  bool id_or_object_id(od::value& v, std::string& out, bool* present = nullptr) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::object, yes, err)) return fail(err);
+    if (!yes) return id(v, out, present);
+    od::object o;
+    if (auto e = v.get_object().get(o)) return fail(e);
+    for (auto field : o) {
+      std::string_view key;
+      od::value child;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(child)) return fail(e);
+      if (key == "id" && !id(child, out, present)) return false;
+    }
+    return true;
+  }
+
+  bool team(od::value& v) {
+    bool yes = false;
+    simdjson::error_code err;
+    if (!is(v, od::json_type::object, yes, err)) return fail(err);
+    if (!yes) return in_.team_id.empty() ? id(v, in_.team_id) : true;
+    od::object o;
+    if (auto e = v.get_object().get(o)) return fail(e);
+    for (auto field : o) {
+      std::string_view key;
+      od::value child;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(child)) return fail(e);
+      bool ok = true;
+      if (key == "id") ok = id(child, in_.team_id);
+      else if (key == "enterprise_id" && in_.enterprise_id.empty()) ok = id(child, in_.enterprise_id);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool enterprise(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value child;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(child)) return fail(e);
+      if (key == "id" && !id(child, in_.enterprise_id)) return false;
+    }
+    return true;
+  }
+
+  bool event(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      if (key == "type") ok = id(v, in_.event_type, &has_event_type_);
+      else if (key == "subtype") ok = id(v, in_.subtype);
+      // `user` is an object in user_change / team_join; only a string is the actor.
+      else if (key == "user") ok = id(v, in_.user);
+      else if (key == "text") ok = text(v, in_.text);
+      else if (key == "ts") ok = id(v, in_.ts);
+      else if (key == "thread_ts") ok = id(v, in_.thread_ts);
+      else if (key == "channel") ok = id(v, in_.channel);
+      else if (key == "channel_type") ok = id(v, in_.channel_type);
+      else if (key == "bot_id") ok = id(v, in_.bot_id);
+      else if (key == "app_id") ok = id(v, in_.app_id);
+      else if (key == "bot_profile") ok = with_object(v, [&](od::object p) { return bot_profile(p); });
+      else if (key == "tab") ok = id(v, in_.tab);
+      else if (key == "tokens") ok = with_object(v, [&](od::object t) { return tokens(t); });
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool bot_profile(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      // A bot message always names its bot; the profile repeats it, so either will do.
+      if (key == "id" && in_.bot_id.empty()) ok = id(v, in_.bot_id);
+      else if (key == "app_id" && in_.app_id.empty()) ok = id(v, in_.app_id);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool string_list(od::value& v, std::vector<std::string>& out) {
+    return with_array(v, [&](od::array a) {
+      for (auto element : a) {
+        od::value item;
+        if (auto e = element.get(item)) return fail(e);
+        std::string s;
+        if (!id(item, s)) return false;
+        if (out.size() < max_token_ids) out.push_back(std::move(s));
+      }
+      return true;
+    });
+  }
+
+  bool tokens(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      if (key == "bot") ok = string_list(v, in_.revoked_bot_users);
+      else if (key == "oauth") ok = string_list(v, in_.revoked_user_tokens);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool container(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      if (key == "type") ok = id(v, in_.container_type);
+      else if (key == "message_ts") ok = id(v, in_.message_ts);
+      else if (key == "channel_id") ok = id(v, container_channel_);
+      else if (key == "is_ephemeral") ok = boolean(v, container_ephemeral_);
+      else if (key == "view_id" && in_.view_id.empty()) ok = id(v, in_.view_id);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool message(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      if (key == "ts" && !id(v, message_ts_fallback_)) return false;
+    }
+    return true;
+  }
+
+  // Option values wherever a selection can sit: "value", {"value": ...}, or a list of either.
+  bool selection(od::value& v, std::vector<std::string>& out, int depth = 0) {
+    od::json_type t;
+    if (auto e = v.type().get(t)) return fail(e);
+    if (t == od::json_type::string) {
+      std::string s;
+      if (!id(v, s)) return false;
+      if (!s.empty() && out.size() < max_selected) out.push_back(std::move(s));
+      return true;
+    }
+    if (t == od::json_type::object) {
+      od::object o;
+      if (auto e = v.get_object().get(o)) return fail(e);
+      for (auto field : o) {
+        std::string_view key;
+        od::value child;
+        if (auto e = field.unescaped_key().get(key)) return fail(e);
+        if (auto e = field.value().get(child)) return fail(e);
+        if (key == "value") {
+          std::string s;
+          if (!id(child, s)) return false;
+          if (!s.empty() && out.size() < max_selected) out.push_back(std::move(s));
+        }
+      }
+      return true;
+    }
+    if (t == od::json_type::array && depth == 0) {
+      od::array a;
+      if (auto e = v.get_array().get(a)) return fail(e);
+      for (auto element : a) {
+        od::value item;
+        if (auto e = element.get(item)) return fail(e);
+        if (!selection(item, out, depth + 1)) return false;
+      }
+    }
+    return true;
+  }
+
+  bool actions(od::array a) {
+    for (auto element : a) {
+      od::value v;
+      if (auto e = element.get(v)) return fail(e);
+      block_action act;
+      bool seen = false;
+      if (!with_object(v, [&](od::object o) {
+            seen = true;
+            return action(o, act);
+          }))
+        return false;
+      if (seen && in_.actions.size() < max_actions) in_.actions.push_back(std::move(act));
+    }
+    return true;
+  }
+
+  bool action(od::object o, block_action& act) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      if (key == "action_id") ok = id(v, act.action_id);
+      else if (key == "block_id") ok = id(v, act.block_id);
+      else if (key == "type") ok = id(v, act.type);
+      else if (key == "value") ok = id(v, act.value);
+      else if (key.substr(0, 9) == "selected_") ok = selection(v, act.selected);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  // {"values": {block_id: {action_id: {"type": ..., "value"|"selected_*": ...}}}}
+  bool state(od::object o, std::vector<state_value>& out) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      if (key != "values") continue;
+      if (!with_object(v, [&](od::object blocks) {
+            for (auto block : blocks) {
+              std::string_view block_id;
+              od::value bv;
+              if (auto e = block.unescaped_key().get(block_id)) return fail(e);
+              if (auto e = block.value().get(bv)) return fail(e);
+              if (block_id.size() > max_id) return fail("a block_id is too long to be Slack's");
+              std::string bid(block_id);
+              if (!with_object(bv, [&](od::object elements) { return state_elements(bid, elements, out); }))
+                return false;
+            }
+            return true;
+          }))
+        return false;
+    }
+    return true;
+  }
+
+  bool state_elements(const std::string& block_id, od::object elements, std::vector<state_value>& out) {
+    for (auto element : elements) {
+      std::string_view action_id;
+      od::value ev;
+      if (auto e = element.unescaped_key().get(action_id)) return fail(e);
+      if (auto e = element.value().get(ev)) return fail(e);
+      if (action_id.size() > max_id) return fail("an action_id is too long to be Slack's");
+      state_value sv;
+      sv.block_id = block_id;
+      sv.action_id = std::string(action_id);
+      bool seen = false;
+      if (!with_object(ev, [&](od::object o) {
+            seen = true;
+            for (auto field : o) {
+              std::string_view key;
+              od::value v;
+              if (auto e = field.unescaped_key().get(key)) return fail(e);
+              if (auto e = field.value().get(v)) return fail(e);
+              bool ok = true;
+              if (key == "type") {
+                ok = id(v, sv.type);
+              } else if (key == "value") {
+                // Typed text: bounded like a message, not like an id.
+                std::string typed;
+                ok = text(v, typed);
+                if (ok && !typed.empty()) sv.values.push_back(std::move(typed));
+              } else if (key.substr(0, 9) == "selected_") {
+                ok = selection(v, sv.values);
+              }
+              if (!ok) return false;
+            }
+            return true;
+          }))
+        return false;
+      if (seen && out.size() < max_state_values) out.push_back(std::move(sv));
+    }
+    return true;
+  }
+
+  bool view(od::object o) {
+    for (auto field : o) {
+      std::string_view key;
+      od::value v;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      if (auto e = field.value().get(v)) return fail(e);
+      bool ok = true;
+      if (key == "id") ok = id(v, in_.view_id);
+      else if (key == "callback_id") ok = id(v, in_.callback_id);
+      else if (key == "private_metadata") ok = text(v, in_.private_metadata);
+      else if (key == "state") ok = with_object(v, [&](od::object s) { return state(s, view_state_); });
+      if (!ok) return false;
+    }
+    return true;
+  }
+};
+
+parse_failure bad(std::string reason) { return {400, std::move(reason)}; }
+
+// Decides the kind once every field is read: the type, else (like Bolt) the shape.
+std::variant<inbound, parse_failure> classify(inbound in, json_reader& r, bool interactive_only) {
+  const std::string& t = in.type;
+  auto as_event = [&]() -> std::variant<inbound, parse_failure> {
+    if (!r.has_event_) return bad("event_callback without an event");
+    if (!r.has_event_type_) return bad("event without a type");
+    in.kind = inbound_kind::event_callback;
+    return in;
+  };
+  auto as_command = [&]() -> std::variant<inbound, parse_failure> {
+    if (!r.has_user_id_) return bad("slash command without user_id");
+    in.kind = inbound_kind::slash_command;
+    in.type = "slash_command";
+    return in;
+  };
+  if (!interactive_only && t == "url_verification") {
+    if (!r.has_challenge_) return bad("url_verification without a challenge");
+    in.kind = inbound_kind::url_verification;
+    return in;
+  }
+  if (!interactive_only && t == "app_rate_limited") {
+    in.kind = inbound_kind::app_rate_limited;
+    return in;
+  }
+  if (!interactive_only && t == "event_callback") return as_event();
+  if (t == "block_actions") {
+    if (!r.has_actions_) return bad("block_actions without actions");
+    in.kind = inbound_kind::block_actions;
+    return in;
+  }
+  if (t == "view_submission" || t == "view_closed") {
+    if (!r.has_view_) return bad(t + " without a view");
+    in.kind = t == "view_submission" ? inbound_kind::view_submission : inbound_kind::view_closed;
+    return in;
+  }
+  if (t.empty()) {
+    if (r.has_event_ && !interactive_only) return as_event();
+    if (r.has_command_) return as_command();
+    if (r.has_actions_) {
+      in.kind = inbound_kind::block_actions;
+      return in;
+    }
+  }
+  in.kind = inbound_kind::unsupported;
+  return in;
+}
+
+std::variant<inbound, parse_failure> parse_json(std::string_view body, bool interactive_only) {
+  // One parser per thread: it keeps its buffers between requests instead of allocating
+  // them for every event.
+  thread_local od::parser parser;
+  simdjson::padded_string padded(body);
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc)) return bad(std::string("invalid JSON: ") + simdjson::error_message(e));
+  od::object obj;
+  if (doc.get_object().get(obj)) return bad("the body is not a JSON object");
+  inbound in;
+  json_reader r(in);
+  if (!r.top(obj)) return bad(r.error_);
+  if (!dialogs::at_document_end(doc)) return bad("unexpected content after the JSON object");
+
+  if (!r.container_channel_.empty()) in.channel = r.container_channel_;
+  else if (in.channel.empty()) in.channel = r.channel_object_id_;
+  if (in.message_ts.empty()) in.message_ts = r.message_ts_fallback_;
+  if (in.state.empty()) in.state = std::move(r.view_state_);
+  // An ephemeral message is never echoed back in the payload.
+  in.ephemeral = r.container_ephemeral_ || (in.container_type == "message" && !r.has_message_);
+  in.text = decode_entities(in.text);
+  return classify(std::move(in), r, interactive_only);
+}
+
+struct form_fields {
+  std::optional<std::string> ssl_check, payload, command, text, user_id, team_id, channel_id, response_url,
+      trigger_id, enterprise_id, api_app_id;
+};
+
+std::optional<form_fields> read_form(std::string_view body, std::string& error) {
+  auto query = boost::urls::parse_query(body);
+  if (!query) {
+    error = "the form body is not valid: " + query.error().message();
+    return std::nullopt;
+  }
+  // Form bodies encode spaces as '+' (application/x-www-form-urlencoded), which plain
+  // URL query decoding leaves alone.
+  boost::urls::encoding_opts opt;
+  opt.space_as_plus = true;
+  form_fields f;
+  for (auto param : *query) {
+    std::string key = param.key.decode(opt);
+    std::optional<std::string>* slot = nullptr;
+    if (key == "ssl_check") slot = &f.ssl_check;
+    else if (key == "payload") slot = &f.payload;
+    else if (key == "command") slot = &f.command;
+    else if (key == "text") slot = &f.text;
+    else if (key == "user_id") slot = &f.user_id;
+    else if (key == "team_id") slot = &f.team_id;
+    else if (key == "channel_id") slot = &f.channel_id;
+    else if (key == "response_url") slot = &f.response_url;
+    else if (key == "trigger_id") slot = &f.trigger_id;
+    else if (key == "enterprise_id") slot = &f.enterprise_id;
+    else if (key == "api_app_id") slot = &f.api_app_id;
+    if (!slot || *slot) continue;  // the first occurrence wins
+    *slot = param.has_value ? param.value.decode(opt) : std::string();
+  }
+  return f;
+}
+
+std::variant<inbound, parse_failure> parse_form(std::string_view body) {
+  std::string error;
+  auto form = read_form(body, error);
+  if (!form) return bad(error);
+  if (form->ssl_check && *form->ssl_check == "1") {
+    inbound in;
+    in.kind = inbound_kind::ssl_check;
+    in.type = "ssl_check";
+    return in;
+  }
+  if (form->payload) return parse_json(*form->payload, true);
+  if (!form->command) return bad("a form body without payload or command");
+  if (!form->user_id) return bad("slash command without user_id");
+  auto take = [](std::optional<std::string>& from, std::string& to, std::size_t cap) {
+    if (from) to = std::move(*from);
+    if (to.size() > cap) return false;
+    return true;
+  };
+  inbound in;
+  in.kind = inbound_kind::slash_command;
+  in.type = "slash_command";
+  bool ok = take(form->command, in.command, max_id) && take(form->user_id, in.user, max_id) &&
+            take(form->team_id, in.team_id, max_id) && take(form->channel_id, in.channel, max_id) &&
+            take(form->response_url, in.response_url, max_id) && take(form->trigger_id, in.trigger_id, max_id) &&
+            take(form->enterprise_id, in.enterprise_id, max_id) && take(form->api_app_id, in.api_app_id, max_id);
+  if (!ok) return bad("a field is too long to be Slack's");
+  if (form->text) in.text = decode_entities(utf8_prefix(*form->text, max_text));
+  return in;
+}
+
+}  // namespace
+
+const char* to_string(inbound_kind k) {
+  switch (k) {
+    case inbound_kind::url_verification: return "url_verification";
+    case inbound_kind::ssl_check: return "ssl_check";
+    case inbound_kind::event_callback: return "event_callback";
+    case inbound_kind::app_rate_limited: return "app_rate_limited";
+    case inbound_kind::slash_command: return "slash_command";
+    case inbound_kind::block_actions: return "block_actions";
+    case inbound_kind::view_submission: return "view_submission";
+    case inbound_kind::view_closed: return "view_closed";
+    case inbound_kind::unsupported: return "unsupported";
+  }
+  return "unsupported";
+}
+
+std::string decode_entities(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '&') {
+      std::string_view rest = text.substr(i);
+      if (rest.substr(0, 5) == "&amp;") {
+        out += '&';
+        i += 4;
+        continue;
+      }
+      if (rest.substr(0, 4) == "&lt;") {
+        out += '<';
+        i += 3;
+        continue;
+      }
+      if (rest.substr(0, 4) == "&gt;") {
+        out += '>';
+        i += 3;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+bool is_ssl_check(std::string_view content_type, std::string_view body) {
+  if (!is_form(content_type) || body.size() > max_body) return false;
+  try {
+    std::string error;
+    auto form = read_form(body, error);
+    return form && form->ssl_check && *form->ssl_check == "1";
+  } catch (...) {
+    return false;
+  }
+}
+
+std::variant<inbound, parse_failure> parse_inbound(std::string_view content_type, std::string_view body) {
+  std::string_view media = media_type(content_type);
+  bool json = iequals(media, "application/json");
+  bool form = iequals(media, "application/x-www-form-urlencoded");
+  if (!json && !form) return parse_failure{415, "unsupported content type"};
+  if (body.size() > max_body) return parse_failure{413, "body too large"};
+  try {
+    return json ? parse_json(body, false) : parse_form(body);
+  } catch (const std::exception& e) {
+    // Only allocation can throw here; a request that exhausts memory is refused like a bad one.
+    return bad(std::string("could not read the request: ") + e.what());
+  }
+}
+
+}  // namespace mlpath::slack

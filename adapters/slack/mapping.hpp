@@ -1,0 +1,48 @@
+#pragma once
+// From a parsed Slack request to what the service does: an engine input for a person,
+// plus where the replies go; or a reason to acknowledge and ignore it.
+
+#include <string>
+
+#include "adapters/slack/inbound.hpp"
+#include "dialogs/input.hpp"
+#include "storage/store.hpp"
+
+namespace mlpath::slack {
+
+// Who we are in a workspace (from auth.test), to ignore our own messages.
+struct bot_identity {
+  std::string user_id;  // U... of the bot user
+  std::string bot_id;   // B...
+  std::string app_id;   // A...
+};
+
+struct route {
+  storage::user_ref user;    // {"slack", team_id, user_id}
+  std::string channel;       // where replies go; "" = open a DM with the user first
+  std::string message_ts;    // the message a button was pressed on (turned into a record)
+  bool ephemeral = false;    // that message was ephemeral (update it through response_url)
+  std::string response_url;
+  std::string trigger_id;    // for opening a modal (views.open) within 3 seconds
+};
+
+enum class mapped_action {
+  ignore,        // acknowledge and drop (reason says why)
+  dialog,        // run `input` through the engine for `where.user`
+  open_modal,    // show the text-answer modal for `question` (views.open with trigger_id)
+  uninstall,     // app_uninstalled / tokens_revoked: forget the workspace's tokens, stop its check-ins
+};
+
+struct mapped {
+  mapped_action action = mapped_action::ignore;
+  std::string reason;          // ignore: why (own message, edit, unsubscribed event type, ...)
+  route where;
+  dialogs::input input;
+  std::string question;        // open_modal: the question to ask
+  std::string ack_text;        // slash commands: the immediate ephemeral answer
+};
+
+// Pure: the same request and identity always map the same way.
+mapped map_inbound(const inbound& in, const bot_identity& self);
+
+}  // namespace mlpath::slack

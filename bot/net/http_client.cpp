@@ -1,0 +1,235 @@
+#include "bot/net/http_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+namespace mlpath::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+struct target_url {
+  bool tls = false;
+  std::string host;  // without brackets
+  std::string port;
+  std::string target;  // path + query
+  std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+};
+
+bool loopback(const boost::urls::url_view& u) {
+  switch (u.host_type()) {
+    case boost::urls::host_type::ipv4: return u.host_ipv4_address().to_bytes()[0] == 127;
+    case boost::urls::host_type::ipv6: return u.host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name: return u.host() == "localhost";
+    default: return false;
+  }
+}
+
+std::variant<target_url, std::string> parse_target(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return std::string("not an absolute URL: ") + std::string(url);
+  const auto& u = *parsed;
+  target_url t;
+  if (u.scheme() == "https") t.tls = true;
+  else if (u.scheme() == "http") {
+    if (!loopback(u)) return "plain http:// is only allowed to loopback hosts, not " + std::string(u.host());
+  } else {
+    return "unsupported URL scheme: " + std::string(u.scheme());
+  }
+  if (u.host().empty()) return std::string("URL has no host: ") + std::string(url);
+  t.host = u.host_type() == boost::urls::host_type::ipv6 ? u.host_ipv6_address().to_string() : std::string(u.host());
+  t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
+  t.target = std::string(u.encoded_path());
+  if (t.target.empty()) t.target = "/";
+  if (u.has_query()) t.target += "?" + std::string(u.encoded_query());
+  return t;
+}
+
+// A kept-alive connection: plain or TLS.
+struct connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+};
+
+}  // namespace
+
+struct http_client::state {
+  event_loop& loop;
+  client_options options;
+  ssl::context tls_ctx{ssl::context::tls_client};
+  std::map<std::string, std::vector<std::unique_ptr<connection>>> idle;
+
+  state(event_loop& l, client_options o) : loop(l), options(std::move(o)) {
+    tls_ctx.set_default_verify_paths();
+    if (!options.ca_file.empty()) {
+      beast::error_code ec;
+      tls_ctx.load_verify_file(options.ca_file, ec);
+      if (ec) throw std::runtime_error("MLPATH_CA_FILE " + options.ca_file + " cannot be loaded: " + ec.message());
+    }
+    tls_ctx.set_verify_mode(ssl::verify_peer);
+    SSL_CTX_set_min_proto_version(tls_ctx.native_handle(), TLS1_2_VERSION);
+  }
+};
+
+namespace {
+
+using state_ptr = std::shared_ptr<http_client::state>;
+
+awaitable<beast::error_code> open_connection(state_ptr st, connection* c, target_url t,
+                                             std::chrono::steady_clock::time_point deadline) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::resolver resolver(ex);
+  auto [rec, results] = co_await resolver.async_resolve(t.host, t.port, tuple_awaitable);
+  if (rec) co_return rec;
+  if (t.tls) {
+    c->tls.emplace(ex, st->tls_ctx);
+    // SNI, and check the certificate names the host we meant to reach.
+    if (!SSL_set_tlsext_host_name(c->tls->native_handle(), t.host.c_str()))
+      co_return beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+    c->tls->set_verify_callback(ssl::host_name_verification(t.host));
+  } else {
+    c->plain.emplace(ex);
+  }
+  c->lowest().expires_at(deadline);
+  auto [cec, ep] = co_await c->lowest().async_connect(results, tuple_awaitable);
+  (void)ep;
+  if (cec) co_return cec;
+  beast::error_code ignored;
+  c->lowest().socket().set_option(tcp::no_delay(true), ignored);
+  if (t.tls) {
+    c->lowest().expires_at(deadline);
+    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, tuple_awaitable);
+    if (hec) co_return hec;
+  }
+  co_return beast::error_code{};
+}
+
+template <class Stream>
+awaitable<std::tuple<beast::error_code, bool>> exchange(Stream* stream, connection* c,
+                                                        http::request<http::string_body>* req,
+                                                        client_response* out, std::size_t limit) {
+  auto [wec, wn] = co_await http::async_write(*stream, *req, tuple_awaitable);
+  (void)wn;
+  if (wec) co_return std::make_tuple(wec, false);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(limit);
+  auto [rec, rn] = co_await http::async_read(*stream, c->buffer, parser, tuple_awaitable);
+  (void)rn;
+  if (rec) co_return std::make_tuple(rec, parser.got_some());
+  auto& res = parser.get();
+  out->status = static_cast<int>(res.result_int());
+  for (const auto& f : res) out->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  out->body = std::move(res.body());
+  co_return std::make_tuple(beast::error_code{}, res.keep_alive());
+}
+
+awaitable<void> perform(state_ptr st, client_request request, std::function<void(client_response)> done) {
+  client_response out;
+  auto parsed = parse_target(request.url);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    out.error = *why;
+    done(std::move(out));
+    co_return;
+  }
+  target_url t = std::get<target_url>(parsed);
+  auto deadline = std::chrono::steady_clock::now() + request.timeout;
+
+  http::request<http::string_body> req{http::string_to_verb(request.method), t.target, 11};
+  if (req.method() == http::verb::unknown) req.method_string(request.method);
+  req.set(http::field::host, t.host);
+  req.set(http::field::user_agent, st->options.user_agent);
+  for (const auto& [k, v] : request.headers) req.set(k, v);
+  req.body() = std::move(request.body);
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  // A reused keep-alive connection may have been closed by the server meanwhile; when it
+  // fails before any byte of a response arrived, one fresh connection is tried.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<connection> c;
+    auto& pool = st->idle[t.key()];
+    bool reused = false;
+    if (!pool.empty()) {
+      c = std::move(pool.back());
+      pool.pop_back();
+      reused = true;
+    } else {
+      c = std::make_unique<connection>();
+      beast::error_code ec = co_await open_connection(st, c.get(), t, deadline);
+      if (ec) {
+        out.error = (ec == beast::error::timeout ? std::string("timed out connecting to ") : std::string("cannot connect to ")) +
+                    t.host + ":" + t.port + " (" + ec.message() + ")";
+        break;
+      }
+    }
+    c->lowest().expires_at(deadline);
+    beast::error_code ec;
+    bool keep = false;
+    out.headers.clear();
+    if (c->tls) std::tie(ec, keep) = co_await exchange(&*c->tls, c.get(), &req, &out, st->options.max_response_bytes);
+    else std::tie(ec, keep) = co_await exchange(&*c->plain, c.get(), &req, &out, st->options.max_response_bytes);
+    if (!ec) {
+      out.error.clear();
+      if (keep && pool.size() < st->options.max_idle_per_host) {
+        c->lowest().expires_never();
+        st->idle[t.key()].push_back(std::move(c));
+      }
+      done(std::move(out));
+      co_return;
+    }
+    bool got_some = keep;  // exchange reports whether part of a response arrived
+    out.status = 0;
+    out.error = (ec == beast::error::timeout ? "timed out talking to " : "request to ") + t.host + ":" + t.port +
+                (ec == beast::error::timeout ? "" : " failed (" + ec.message() + ")");
+    if (!reused || got_some) break;
+  }
+  done(std::move(out));
+}
+
+}  // namespace
+
+http_client::http_client(event_loop& loop, client_options options)
+    : state_(std::make_shared<state>(loop, std::move(options))) {}
+
+http_client::~http_client() = default;
+
+void http_client::send(client_request request, std::function<void(client_response)> done) {
+  asio::co_spawn(state_->loop.context(), perform(state_, std::move(request), std::move(done)), asio::detached);
+}
+
+std::string http_client::check_url(std::string_view url) {
+  auto parsed = parse_target(url);
+  if (auto* why = std::get_if<std::string>(&parsed)) return *why;
+  return {};
+}
+
+}  // namespace mlpath::net
