@@ -36,7 +36,11 @@ std::string route_label(std::string_view path) {
 int run_service(const config& c) {
   auto content = dialogs::load_content_or_throw(c.content_dir);
   dialogs::engine engine(content);
-  auto store = storage::open_sqlite_store({c.db_path, c.fsync});
+  storage::sqlite_options so;
+  so.path = c.db_path;
+  so.fsync = c.fsync;
+  so.background_checkpoints = true;
+  auto store = storage::open_sqlite_store(so);
   net::event_loop loop;
   metrics m;
   m.describe("mlpath_http_requests_total", "counter", "HTTP requests by route and status");
@@ -98,6 +102,18 @@ int run_service(const config& c) {
   std::uint16_t port = server.listen(c.listen_host, c.listen_port);
   if (slack) slack->start();
   outbox.start();
+  // Processed inbound events only matter for deduplicating retries (Slack retries within
+  // the hour); after three days they are dropped so the inbox does not grow without end.
+  std::function<void()> prune = [&] {
+    try {
+      std::size_t n = store->inbox_prune(wall_now() - std::chrono::hours(72));
+      if (n) spdlog::info("inbox: pruned {} processed events older than 3 days", n);
+    } catch (const std::exception& e) {
+      spdlog::warn("inbox: pruning failed: {}", e.what());
+    }
+    loop.after(std::chrono::hours(1), prune);
+  };
+  prune();
   std::cout << "mlpath: listening on http://" << c.listen_host << ":" << port << std::endl;
   spdlog::info("listening on {}:{} (database {})", c.listen_host, port, c.db_path);
 

@@ -21,6 +21,9 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_batch = 256;
+// Events waiting to be processed are held in memory up to this many; beyond it they stay
+// only in the inbox (where they are anyway) and are read back when the queue drains.
+constexpr std::size_t max_queued = 10000;
 constexpr const char* install_scopes = "chat:write,im:history,im:write,commands,users:read,app_mentions:read";
 
 // Adds fields to a serialized JSON object without re-parsing it.
@@ -113,8 +116,7 @@ void slack_service::start() {
     identities_[i.tenant] = {i.bot_user_id, i.bot_id, {}};
   }
   // Resume what was acknowledged but not processed before the last stop.
-  for (auto& e : store_.inbox_pending(100000))
-    if (e.source == "slack") work_.push_back({std::move(e), std::nullopt});
+  reload_backlog();
   if (settings_.bot_token.empty()) {
     ready_ = true;  // OAuth installs: identities come from the installations table
     schedule_processing();
@@ -269,15 +271,26 @@ void slack_service::flush_acks() {
     if (!fresh[i]) metrics_.count("mlpath_slack_events_total", "kind=\"duplicate\",outcome=\"dropped\"");
     answer(p.reply, std::move(p.response), p.received);
     if (fresh[i]) {
-      work_.push_back({std::move(p.event), std::move(p.parsed)});
       queued = true;
+      if (spilled_ || work_.size() >= max_queued) spilled_ = true;
+      else work_.push_back({std::move(p.event), std::move(p.parsed)});
     }
   }
   if (queued) schedule_processing();
 }
 
+void slack_service::reload_backlog() {
+  spilled_ = false;
+  std::size_t loaded = 0;
+  for (auto& e : store_.inbox_pending(max_queued)) {
+    ++loaded;
+    if (e.source == "slack") work_.push_back({std::move(e), std::nullopt});
+  }
+  if (loaded == max_queued) spilled_ = true;
+}
+
 void slack_service::schedule_processing() {
-  if (processing_scheduled_ || work_.empty()) return;
+  if (processing_scheduled_ || (work_.empty() && !spilled_)) return;
   processing_scheduled_ = true;
   loop_.post([this] { process_batch(); });
 }
@@ -285,6 +298,15 @@ void slack_service::schedule_processing() {
 void slack_service::process_batch() {
   processing_scheduled_ = false;
   if (!ready_) return;  // resumed by check_identity()
+  if (work_.empty() && spilled_) {
+    try {
+      reload_backlog();
+    } catch (const std::exception& e) {
+      spdlog::error("slack: cannot read the inbox backlog: {}", e.what());
+      loop_.after(std::chrono::seconds(1), [this] { schedule_processing(); });
+      return;
+    }
+  }
   std::size_t n = std::min(work_.size(), max_batch);
   try {
     storage::batch_guard g(store_);
@@ -310,17 +332,17 @@ void slack_service::process_batch() {
 }
 
 void slack_service::process(const work_item& w) {
-  slack::inbound in;
-  if (w.parsed) {
-    in = *w.parsed;
-  } else {
+  std::optional<slack::inbound> reparsed;
+  if (!w.parsed) {
+    // Read back from the inbox after a restart or a spill.
     auto parsed = slack::parse_inbound(w.event.content_type, w.event.payload);
     if (!std::holds_alternative<slack::inbound>(parsed)) {
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
     }
-    in = std::move(std::get<slack::inbound>(parsed));
+    reparsed = std::move(std::get<slack::inbound>(parsed));
   }
+  const slack::inbound& in = w.parsed ? *w.parsed : *reparsed;
   slack::mapped m = slack::map_inbound(in, identity(in.team_id));
   auto done_here = [&] { store_.inbox_done("slack", w.event.event_id, now_()); };
   switch (m.action) {

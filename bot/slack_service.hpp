@@ -67,6 +67,7 @@ class slack_service {
   void answer(net::http_reply& reply, net::http_response res, std::chrono::steady_clock::time_point received);
   void flush_acks();
   void schedule_processing();
+  void reload_backlog();
   void process_batch();
   void process(const work_item& w);
   void render_outbox(const slack::mapped& m, std::string_view team, const std::vector<dialogs::reply>& replies,
@@ -92,6 +93,7 @@ class slack_service {
   bool flush_scheduled_ = false;
   std::deque<work_item> work_;
   bool processing_scheduled_ = false;
+  bool spilled_ = false;  // some unprocessed events are only in the inbox
   std::map<std::int64_t, std::string> known_dm_;  // user id -> DM channel already stored
   std::map<std::string, std::chrono::steady_clock::time_point> oauth_states_;  // state -> expiry
 };

@@ -7,7 +7,11 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <filesystem>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "dialogs/reply_json.hpp"
 
@@ -211,6 +215,54 @@ void apply_migrations(SQLite::Database& db, int target) {
   }
 }
 
+// Moves WAL content into the database file from a thread of its own, so no request
+// ever waits for a checkpoint (SQLite's automatic one runs inside whichever commit crosses
+// the threshold, which shows up as a latency spike). Passive: it never blocks writers.
+class checkpointer {
+ public:
+  explicit checkpointer(const std::string& path) : path_(path), thread_([this] { run(); }) {}
+  ~checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_ptr<SQLite::Database> db;
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; });
+      if (stop_) break;
+      lock.unlock();
+      try {
+        if (!db) {
+          db = std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE);
+          db->setBusyTimeout(2000);
+        }
+        // Passive rounds never block anyone, but under constant writes they never catch up
+        // either; past a size, one truncating round (writers wait a moment) resets the log.
+        std::error_code ec;
+        auto wal_size = std::filesystem::file_size(path_ + "-wal", ec);
+        db->exec(!ec && wal_size > wal_limit ? "PRAGMA wal_checkpoint(TRUNCATE)" : "PRAGMA wal_checkpoint(PASSIVE)");
+      } catch (const std::exception&) {
+        db.reset();  // busy or gone: try again next round
+      }
+      lock.lock();
+    }
+  }
+
+  static constexpr std::uintmax_t wal_limit = 64u << 20;
+  std::string path_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class sqlite_store final : public store {
   // A write: its own IMMEDIATE transaction, or a savepoint inside a batch.
   class write_scope {
@@ -248,12 +300,16 @@ class sqlite_store final : public store {
     if (mode != "wal") throw storage_error("database " + path_ + ": cannot switch to WAL mode (got " + mode + ")");
     db_.exec(o.fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     apply_migrations(db_, schema_version);
+    if (o.background_checkpoints) {
+      db_.exec("PRAGMA wal_autocheckpoint = 0");
+      checkpoints_ = std::make_unique<checkpointer>(path_);
+    }
   }
 
   std::int64_t ensure_user(const user_ref& u, timestamp now) override {
     return guard([&] {
       if (auto id = find_user(u)) return *id;
-      SQLite::Statement ins(db_, "INSERT INTO users (platform, tenant, user_ref, created_at) VALUES (?, ?, ?, ?)");
+      auto& ins = cached("INSERT INTO users (platform, tenant, user_ref, created_at) VALUES (?, ?, ?, ?)");
       ins.bind(1, u.platform);
       ins.bind(2, u.tenant);
       ins.bind(3, u.user);
@@ -265,21 +321,22 @@ class sqlite_store final : public store {
 
   std::optional<std::int64_t> find_user(const user_ref& u) override {
     return guard([&]() -> std::optional<std::int64_t> {
-      SQLite::Statement q(db_, "SELECT id FROM users WHERE platform = ? AND tenant = ? AND user_ref = ?");
+      auto& q = cached("SELECT id FROM users WHERE platform = ? AND tenant = ? AND user_ref = ?");
       q.bind(1, u.platform);
       q.bind(2, u.tenant);
       q.bind(3, u.user);
-      if (q.executeStep()) return q.getColumn(0).getInt64();
-      return std::nullopt;
+      std::optional<std::int64_t> id;
+      if (q.executeStep()) id = q.getColumn(0).getInt64();
+      q.reset();  // a half-read statement would pin a read snapshot
+      return id;
     });
   }
 
   loaded_conversation load_conversation(std::int64_t user_id) override {
     return guard([&] {
       loaded_conversation out;
-      SQLite::Statement q(db_,
-                          "SELECT flow_id, flow_version, stage, current_question, editing, pending, round, misses, "
-                          "started_at, last_activity, nudged, revision FROM conversations WHERE user_id = ?");
+      auto& q = cached("SELECT flow_id, flow_version, stage, current_question, editing, pending, round, misses, "
+                       "started_at, last_activity, nudged, revision FROM conversations WHERE user_id = ?");
       q.bind(1, user_id);
       if (!q.executeStep()) return out;
       conversation& c = out.state;
@@ -295,9 +352,9 @@ class sqlite_store final : public store {
       c.last_activity = at(q.getColumn(9).getInt64());
       c.nudged = q.getColumn(10).getInt() != 0;
       out.revision = q.getColumn(11).getInt64();
-      SQLite::Statement a(db_,
-                          "SELECT question, options, text, skipped, fingerprint, answered_at FROM answers "
-                          "WHERE user_id = ? ORDER BY rowid");
+      q.reset();
+      auto& a = cached("SELECT question, options, text, skipped, fingerprint, answered_at FROM answers "
+                       "WHERE user_id = ? ORDER BY rowid");
       a.bind(1, user_id);
       while (a.executeStep()) {
         answer x;
@@ -320,8 +377,7 @@ class sqlite_store final : public store {
       if (t.erase_user) {
         erase_id(t.user_id);
       } else if (t.expected_revision == 0) {
-        SQLite::Statement ins(db_,
-                              "INSERT INTO conversations (user_id, flow_id, flow_version, stage, current_question, "
+        auto& ins = cached("INSERT INTO conversations (user_id, flow_id, flow_version, stage, current_question, "
                               "editing, pending, round, misses, started_at, last_activity, nudged, revision) "
                               "VALUES (?13, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1) "
                               "ON CONFLICT (user_id) DO NOTHING");
@@ -329,8 +385,7 @@ class sqlite_store final : public store {
         ins.bind(13, t.user_id);
         if (ins.exec() != 1) throw conflict_error("the conversation was started elsewhere meanwhile");
       } else {
-        SQLite::Statement up(db_,
-                             "UPDATE conversations SET flow_id = ?1, flow_version = ?2, stage = ?3, "
+        auto& up = cached("UPDATE conversations SET flow_id = ?1, flow_version = ?2, stage = ?3, "
                              "current_question = ?4, editing = ?5, pending = ?6, round = ?7, misses = ?8, "
                              "started_at = ?9, last_activity = ?10, nudged = ?11, revision = revision + 1 "
                              "WHERE user_id = ?13 AND revision = ?12");
@@ -353,11 +408,10 @@ class sqlite_store final : public store {
   void write_answers(const turn_record& t) {
     const conversation& c = t.state;
     {
-      SQLite::Statement del(db_, "DELETE FROM answers WHERE user_id = ?");
+      auto& del = cached("DELETE FROM answers WHERE user_id = ?");
       del.bind(1, t.user_id);
       del.exec();
-      SQLite::Statement ins(db_,
-                            "INSERT INTO answers (user_id, question, options, text, skipped, fingerprint, "
+      auto& ins = cached("INSERT INTO answers (user_id, question, options, text, skipped, fingerprint, "
                             "flow_version, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       for (const auto& a : c.answers) {
         ins.reset();
@@ -371,8 +425,7 @@ class sqlite_store final : public store {
         ins.bind(8, secs(a.at));
         ins.exec();
       }
-      SQLite::Statement log(db_,
-                            "INSERT INTO answer_log (user_id, round, question, options, text, skipped, flow_version, "
+      auto& log = cached("INSERT INTO answer_log (user_id, round, question, options, text, skipped, flow_version, "
                             "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       for (const auto& a : t.new_answers) {
         log.reset();
@@ -392,9 +445,8 @@ class sqlite_store final : public store {
 
   std::optional<stored_result> load_result(std::int64_t user_id) override {
     return guard([&]() -> std::optional<stored_result> {
-      SQLite::Statement q(db_,
-                          "SELECT scoring_version, flow_version, primary_roles, confidence, result, computed_at "
-                          "FROM results WHERE user_id = ?");
+      auto& q = cached("SELECT scoring_version, flow_version, primary_roles, confidence, result, computed_at "
+                       "FROM results WHERE user_id = ?");
       q.bind(1, user_id);
       if (!q.executeStep()) return std::nullopt;
       stored_result r;
@@ -404,6 +456,7 @@ class sqlite_store final : public store {
       r.confidence = q.getColumn(3).getString();
       r.json = q.getColumn(4).getString();
       r.computed_at = at(q.getColumn(5).getInt64());
+      q.reset();
       return r;
     });
   }
@@ -539,7 +592,7 @@ class sqlite_store final : public store {
       q.bind(2, e.event_id);
       q.bind(3, secs(e.received_at));
       q.bind(4, e.content_type);
-      q.bind(5, e.payload);
+      q.bindNoCopy(5, e.payload);  // lives until exec(); spares a copy of every body
       return q.exec() == 1;
     });
   }
@@ -829,8 +882,7 @@ class sqlite_store final : public store {
   }
 
   void write_result(std::int64_t user_id, const stored_result& r) {
-    SQLite::Statement q(db_,
-                        "INSERT INTO results (user_id, scoring_version, flow_version, primary_roles, confidence, "
+    auto& q = cached("INSERT INTO results (user_id, scoring_version, flow_version, primary_roles, confidence, "
                         "result, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                         "scoring_version = excluded.scoring_version, flow_version = excluded.flow_version, "
                         "primary_roles = excluded.primary_roles, confidence = excluded.confidence, "
@@ -866,6 +918,7 @@ class sqlite_store final : public store {
   SQLite::Database db_;
   int batch_depth_ = 0;
   std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+  std::unique_ptr<checkpointer> checkpoints_;  // last member: stops before the connection closes
 };
 
 }  // namespace

@@ -13,6 +13,8 @@ struct sqlite_options {
   std::string path = "mlpath.db";
   bool fsync = false;          // MLPATH_DURABILITY=fsync: synchronous=FULL (survives power loss)
   int busy_timeout_ms = 5000;  // how long to wait for another writer before "locked"
+  // Checkpoint the WAL from a background thread instead of inside commits (the service).
+  bool background_checkpoints = false;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. Throws storage_error

@@ -1,15 +1,16 @@
 #include "bot/net/http_types.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace mlpath::net {
 
 std::string_view find_header(const header_list& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
     if (k.size() != name.size()) continue;
+    // ASCII only: header names are tokens, and std::tolower consults the locale per char.
     bool same = std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+      return lower(a) == lower(b);
     });
     if (same) return v;
   }
