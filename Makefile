@@ -16,9 +16,14 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	@echo "mlpath: no Slack or Discord credentials are needed for the terminal chat; starting 'mlpath chat'."
-	@echo "mlpath: answers are stored in $${MLPATH_DB:-./mlpath.db}. Press Ctrl-D to leave; run 'make run' again to resume."
-	$(BUILD_DIR)/mlpath chat
+	@if [ -n "$$SLACK_SIGNING_SECRET$$DISCORD_PUBLIC_KEY$$DISCORD_BOT_TOKEN" ]; then \
+	  echo "mlpath: platform credentials found: starting 'mlpath serve' on $${MLPATH_LISTEN:-127.0.0.1:3000}."; \
+	  exec $(BUILD_DIR)/mlpath serve; \
+	else \
+	  echo "mlpath: no Slack or Discord credentials set: starting the terminal chat ('mlpath chat')."; \
+	  echo "mlpath: answers are stored in $${MLPATH_DB:-./mlpath.db}. Press Ctrl-D to leave; run 'make run' again to resume."; \
+	  exec $(BUILD_DIR)/mlpath chat; \
+	fi
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

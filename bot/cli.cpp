@@ -15,6 +15,7 @@
 #include "bot/console_chat.hpp"
 #include "bot/conversation_service.hpp"
 #include "bot/service.hpp"
+#include "bot/discord_commands.hpp"
 #include "bot/text_render.hpp"
 #include "dialogs/answers_json.hpp"
 #include "dialogs/content_loader.hpp"
@@ -167,6 +168,12 @@ int run_cli(int argc, char** argv) {
   auto* user_delete = user->add_subcommand("delete", "erase everything stored about one person");
   add_user_opts(user_delete);
 
+  auto* discord_cmd = app.add_subcommand("discord", "Discord set-up");
+  discord_cmd->require_subcommand(1);
+  std::string guild;
+  auto* register_cmd = discord_cmd->add_subcommand("register-commands", "register /mlpath with Discord (only if changed)");
+  register_cmd->add_option("--guild", guild, "register in one server (instant) instead of globally");
+
   std::string backup_file;
   auto* backup = app.add_subcommand("backup", "write an online, consistent copy of the database");
   backup->add_option("file", backup_file, "where to write the copy (must not exist)")->required();
@@ -182,6 +189,7 @@ int run_cli(int argc, char** argv) {
     config c = effective_config(flags);
     setup_logging(c.log_level);
     if (serve->parsed()) return run_service(c);
+    if (register_cmd->parsed()) return register_discord_commands(c, guild);
     if (chat->parsed()) return cmd_chat(c, chat_user, chat_json);
     if (match->parsed()) return cmd_match(c, match_json);
     if (check->parsed()) return cmd_flow_check(c, check_path);

@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "bot/conversation_service.hpp"
+#include "bot/discord_rest.hpp"
+#include "bot/discord_service.hpp"
 #include "bot/metrics.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/net/http_client.hpp"
@@ -58,10 +60,24 @@ int run_service(const config& c) {
         wall_now);
     outbox.add_sender("slack", [&slack](const storage::outbox_message& msg, send_done done) { slack->send(msg, std::move(done)); });
   }
+  std::unique_ptr<discord_rest> discord_api;
+  std::unique_ptr<discord_service> discord;
+  if (c.discord_enabled()) {
+    if (!c.discord_bot_token.empty())
+      discord_api = std::make_unique<discord_rest>(loop, http, c.discord_api_url, c.discord_bot_token, m);
+    discord = std::make_unique<discord_service>(
+        loop, *store, conversations, discord_api.get(), outbox, m,
+        discord_service::settings{c.discord_public_key, c.discord_bot_token, c.discord_application_id, c.discord_shards,
+                                  c.ca_file},
+        wall_now);
+    outbox.add_sender("discord", [&discord](const storage::outbox_message& msg, send_done done) {
+      discord->send(msg, std::move(done));
+    });
+  }
   if (!c.slack_enabled() && !c.discord_enabled())
     spdlog::warn("no Slack or Discord credentials are set: serving health and metrics only");
 
-  auto ready = [&] { return !slack || slack->ready(); };
+  auto ready = [&] { return (!slack || slack->ready()) && (!discord || discord->ready()); };
   net::http_handler router = [&](net::http_request&& req, net::http_reply reply) {
     std::string route = route_label(req.path());
     net::http_reply counted = [&m, route, reply = std::move(reply)](net::http_response r) {
@@ -93,6 +109,8 @@ int run_service(const config& c) {
       if (only("GET")) slack->handle_install(std::move(req), std::move(counted));
     } else if (path == "/slack/oauth_redirect" && slack) {
       if (only("GET")) slack->handle_oauth_redirect(std::move(req), std::move(counted));
+    } else if (path == "/discord/interactions" && discord && !c.discord_public_key.empty()) {
+      if (only("POST")) discord->handle_interactions(std::move(req), std::move(counted));
     } else {
       counted(net::text_response(404, "not found"));
     }
@@ -101,6 +119,7 @@ int run_service(const config& c) {
   net::http_server server(loop, router);
   std::uint16_t port = server.listen(c.listen_host, c.listen_port);
   if (slack) slack->start();
+  if (discord) discord->start();
   outbox.start();
   // Processed inbound events only matter for deduplicating retries (Slack retries within
   // the hour); after three days they are dropped so the inbox does not grow without end.

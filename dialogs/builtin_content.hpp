@@ -13,4 +13,7 @@ struct builtin_file {
 
 std::span<const builtin_file> builtin_content_files();
 
+// The built-in file whose path ends with `name` (e.g. "discord-commands.json"), or "".
+std::string_view find_builtin_file(std::string_view name);
+
 }  // namespace mlpath::dialogs

@@ -499,6 +499,12 @@ void load_plan(checker& c, const json_node& root, const flow& f, const std::vect
 
 }  // namespace
 
+std::string_view find_builtin_file(std::string_view name) {
+  for (const auto& f : builtin_content_files())
+    if (f.name.size() >= name.size() && f.name.substr(f.name.size() - name.size()) == name) return f.text;
+  return {};
+}
+
 std::string diagnostic::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
 }

@@ -162,6 +162,17 @@ CREATE TABLE dm_channels (
   channel TEXT NOT NULL
 );
 )sql",
+    // 4: communities (Discord servers) for attribution and aggregate stats.
+    R"sql(
+CREATE TABLE community_members (
+  platform TEXT NOT NULL,
+  community TEXT NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  first_seen INTEGER NOT NULL,
+  PRIMARY KEY (platform, community, user_id)
+);
+CREATE INDEX community_members_by_user ON community_members (user_id);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -746,6 +757,61 @@ class sqlite_store final : public store {
       if (q.executeStep()) out = user_ref{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString()};
       q.reset();
       return out;
+    });
+  }
+
+  void note_community_member(std::string_view platform, std::string_view community, std::int64_t user_id,
+                             timestamp now) override {
+    guard([&] {
+      auto& q = cached("INSERT INTO community_members (platform, community, user_id, first_seen) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT DO NOTHING");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(community));
+      q.bind(3, user_id);
+      q.bind(4, secs(now));
+      q.exec();
+    });
+  }
+
+  community_counts community_stats(std::string_view platform, std::string_view community) override {
+    return guard([&] {
+      community_counts c;
+      SQLite::Statement q(db_,
+                          "SELECT count(*), "
+                          "count(CASE WHEN conv.stage IS NOT NULL AND conv.stage != 'fresh' THEN 1 END), "
+                          "count(r.user_id), "
+                          "count(CASE WHEN cs.active = 1 THEN 1 END) "
+                          "FROM community_members m "
+                          "LEFT JOIN conversations conv ON conv.user_id = m.user_id "
+                          "LEFT JOIN results r ON r.user_id = m.user_id "
+                          "LEFT JOIN checkin_schedules cs ON cs.user_id = m.user_id "
+                          "WHERE m.platform = ? AND m.community = ?");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(community));
+      if (q.executeStep()) {
+        c.members = q.getColumn(0).getInt64();
+        c.started = q.getColumn(1).getInt64();
+        c.finished = q.getColumn(2).getInt64();
+        c.active_checkins = q.getColumn(3).getInt64();
+      }
+      SQLite::Statement roles(db_,
+                              "SELECT json_extract(r.primary_roles, '$[0]') AS role, count(*) AS n "
+                              "FROM community_members m JOIN results r ON r.user_id = m.user_id "
+                              "WHERE m.platform = ? AND m.community = ? AND role IS NOT NULL "
+                              "GROUP BY role ORDER BY n DESC, role");
+      roles.bind(1, std::string(platform));
+      roles.bind(2, std::string(community));
+      while (roles.executeStep()) c.primary_roles.emplace_back(roles.getColumn(0).getString(), roles.getColumn(1).getInt64());
+      return c;
+    });
+  }
+
+  void pause_checkins(std::int64_t user_id, std::string_view reason) override {
+    guard([&] {
+      SQLite::Statement q(db_, "UPDATE checkin_schedules SET active = 0, paused_reason = ? WHERE user_id = ?");
+      q.bind(1, std::string(reason));
+      q.bind(2, user_id);
+      q.exec();
     });
   }
 

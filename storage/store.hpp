@@ -90,6 +90,15 @@ struct turn_record {
   timestamp now{};
 };
 
+// Aggregate numbers for one community (a Discord server): never individual data.
+struct community_counts {
+  long long members = 0;   // people who used mlpath there
+  long long started = 0;   // of them, began the reflection
+  long long finished = 0;  // have a result
+  long long active_checkins = 0;
+  std::vector<std::pair<std::string, long long>> primary_roles;  // role id -> people, most first
+};
+
 // A workspace (Slack team) or application (Discord) mlpath is installed in.
 struct installation {
   std::string platform;
@@ -154,6 +163,13 @@ class store {
   virtual void set_dm_channel(std::int64_t user_id, std::string_view channel) = 0;
   virtual std::optional<std::string> dm_channel(std::int64_t user_id) = 0;
   virtual std::optional<user_ref> user_by_id(std::int64_t user_id) = 0;
+
+  // Communities (Discord servers): who used mlpath there, and aggregates over them.
+  virtual void note_community_member(std::string_view platform, std::string_view community, std::int64_t user_id,
+                                     timestamp now) = 0;
+  virtual community_counts community_stats(std::string_view platform, std::string_view community) = 0;
+  // The person cannot be messaged any more (e.g. Discord 50007): pause their check-ins.
+  virtual void pause_checkins(std::int64_t user_id, std::string_view reason) = 0;
 
   // Installations. Deleting one also stops the check-ins of its people.
   virtual void save_installation(const installation& i) = 0;

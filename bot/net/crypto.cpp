@@ -65,6 +65,39 @@ bool ed25519_verify(std::string_view public_key, std::string_view signature, std
                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
 }
 
+ed25519_key_pair ed25519_keypair() {
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr),
+                                                                  &EVP_PKEY_CTX_free);
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1)
+    throw std::runtime_error("Ed25519 key generation failed");
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw, &EVP_PKEY_free);
+  ed25519_key_pair pair{std::string(32, '\0'), std::string(32, '\0')};
+  std::size_t pub_len = pair.public_key.size(), priv_len = pair.private_key.size();
+  if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(pair.public_key.data()), &pub_len) != 1 ||
+      EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(pair.private_key.data()), &priv_len) != 1 ||
+      pub_len != 32 || priv_len != 32)
+    throw std::runtime_error("Ed25519 key export failed");
+  return pair;
+}
+
+std::string ed25519_sign(std::string_view private_key, std::string_view message) {
+  if (private_key.size() != 32) throw std::runtime_error("an Ed25519 private key has 32 bytes");
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(private_key.data()),
+                                   private_key.size()),
+      &EVP_PKEY_free);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  std::string sig(64, '\0');
+  std::size_t len = sig.size();
+  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
+      len != 64)
+    throw std::runtime_error("Ed25519 signing failed");
+  return sig;
+}
+
 std::string random_hex(std::size_t bytes) {
   std::string buf(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(bytes)) != 1)

@@ -27,6 +27,16 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // signature. False on any malformed input.
 bool ed25519_verify(std::string_view public_key, std::string_view signature, std::string_view message);
 
+// An Ed25519 key pair as raw bytes (32-byte public key, 32-byte private seed), for tests,
+// benchmarks and local fakes that must sign like Discord does.
+struct ed25519_key_pair {
+  std::string public_key;
+  std::string private_key;
+};
+ed25519_key_pair ed25519_keypair();
+// The 64-byte signature of `message` with a 32-byte raw private key; throws on a bad key.
+std::string ed25519_sign(std::string_view private_key, std::string_view message);
+
 // Cryptographically secure random bytes, hex-encoded (2 * bytes characters).
 std::string random_hex(std::size_t bytes);
 

@@ -1,0 +1,193 @@
+// The whole service for Discord: a real `mlpath serve`, signed interactions from the
+// test, and an in-process fake of Discord's REST API and gateway on 127.0.0.1:0.
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+
+#include "fake_discord.hpp"
+#include "test_support.hpp"
+
+namespace json = boost::json;
+using namespace mlpath;
+using mlpath::test::child_process;
+using mlpath::test::fake_discord;
+using mlpath::test::temp_dir;
+
+namespace {
+
+class discord_serve {
+ public:
+  discord_serve(const temp_dir& dir, const fake_discord& fake) {
+    std::vector<std::string> env = {"MLPATH_DB=" + dir.file("d.db"),
+                                    "MLPATH_LISTEN=127.0.0.1:0",
+                                    "DISCORD_PUBLIC_KEY=" + fake.public_key_hex(),
+                                    "DISCORD_BOT_TOKEN=test-bot-token",
+                                    "DISCORD_APPLICATION_ID=APP1",
+                                    "DISCORD_API_URL=" + fake.api_url(),
+                                    "MLPATH_LOG_LEVEL=warn"};
+    proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
+    auto line = proc_->read_line(std::chrono::seconds(20));
+    REQUIRE(line);
+    REQUIRE(line->find("listening on") != std::string::npos);
+    base_ = "http://127.0.0.1:" + line->substr(line->rfind(':') + 1);
+  }
+  std::string url(const std::string& p) const { return base_ + p; }
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string base_;
+};
+
+json::value answer(const net::client_response& r) {
+  REQUIRE(r.status == 200);
+  return json::parse(r.body);
+}
+
+std::string content_of(const json::value& cb) { return std::string(cb.at("data").at("content").as_string()); }
+
+bool has_custom_id(const json::value& v, const std::string& id) {
+  return json::serialize(v).find("\"custom_id\":\"" + id + "\"") != std::string::npos;
+}
+
+std::vector<mlpath::test::rest_call> posts(const fake_discord& f, const std::string& prefix) {
+  std::vector<mlpath::test::rest_call> out;
+  for (auto& c : f.calls())
+    if ((c.method + " " + c.path).rfind(prefix, 0) == 0) out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("discord: the interactions endpoint verifies signatures and answers PING", "[discord][e2e]") {
+  temp_dir dir;
+  fake_discord fake;
+  discord_serve s(dir, fake);
+  auto pong = fake.post_interaction(s.url("/discord/interactions"), R"({"id":"1","application_id":"APP1","type":1,"token":"t","version":1})");
+  CHECK(pong.status == 200);
+  CHECK(json::parse(pong.body).at("type") == 1);
+  CHECK(fake.post_interaction(s.url("/discord/interactions"), R"({"type":1})", false).status == 401);
+  net::client_request unsigned_req{"POST", s.url("/discord/interactions"), {{"Content-Type", "application/json"}}, R"({"type":1})"};
+  CHECK(fake.request(unsigned_req).status == 401);
+  net::client_request garbage{"POST", s.url("/discord/interactions"),
+                              {{"X-Signature-Ed25519", "zz"}, {"X-Signature-Timestamp", "1"}}, R"({"type":1})"};
+  CHECK(fake.request(garbage).status == 401);
+}
+
+TEST_CASE("discord: a member goes through the reflection privately; typed DM answers work over the gateway",
+          "[discord][e2e]") {
+  temp_dir dir;
+  fake_discord fake;
+  discord_serve s(dir, fake);
+  const std::string url = s.url("/discord/interactions");
+  // The gateway identifies with GUILDS | DIRECT_MESSAGES only.
+  REQUIRE(fake.wait_for([&] {
+    for (auto& f : fake.frames())
+      if (f.op == 2) return true;
+    return false;
+  }));
+  for (auto& f : fake.frames())
+    if (f.op == 2) {
+      CHECK(f.json.at("d").at("intents") == 4097);
+      CHECK(f.json.at("d").at("token") == "test-bot-token");
+    }
+
+  json::value cb = answer(fake.post_interaction(url, mlpath::test::discord_command("100", "U1", "start")));
+  CHECK(cb.at("type") == 4);
+  CHECK(cb.at("data").at("flags") == 64);  // private in a server channel
+  CHECK(has_custom_id(cb, "q:motivation:r1"));
+
+  cb = answer(fake.post_interaction(url, mlpath::test::discord_press("101", "U1", "q:motivation:r1", {"hands_on_coding", "data_insights"}, "G1", 3)));
+  CHECK(cb.at("type") == 7);  // updated in place
+  CHECK(has_custom_id(cb, "q:ideal_day:ship_models:r1"));
+  cb = answer(fake.post_interaction(url, mlpath::test::discord_press("102", "U1", "q:ideal_day:ship_models:r1")));
+  CHECK(cb.at("type") == 7);
+  // Pressing the same button again is harmless.
+  cb = answer(fake.post_interaction(url, mlpath::test::discord_press("103", "U1", "q:ideal_day:ship_models:r1")));
+  CHECK(cb.at("type") == 4);
+  CHECK(content_of(cb).find("already answered") != std::string::npos);
+  // A duplicate interaction id changes nothing either.
+  cb = answer(fake.post_interaction(url, mlpath::test::discord_press("102", "U1", "q:ideal_day:ship_models:r1")));
+  CHECK(content_of(cb).find("Already handled") != std::string::npos);
+
+  // The rest by typing in the DM (gateway MESSAGE_CREATE -> REST message).
+  const std::vector<std::pair<std::string, std::string>> typed = {
+      {"skip", "q:languages"},          {"python", "q:data_experience"}, {"databases", "q:strengths"},
+      {"debugging", "q:math_comfort"},  {"2", "q:domain"},              {"finance", "q:weekly_hours"},
+      {"3", "q:worry"},                 {"skip", "cmd:answer:goal_note"},         {"Ship a recommender", "cmd:confirm"},
+      {"yes", "https://"}};
+  int n = 0;
+  for (const auto& [text, expect] : typed) {
+    INFO("typed " << text << ", expecting " << expect);
+    auto before = posts(fake, "POST /channels/DMU1/messages").size();
+    fake.dispatch_dm("m" + std::to_string(++n), "U1", text);
+    REQUIRE(fake.wait_for([&] {
+      auto p = posts(fake, "POST /channels/DMU1/messages");
+      for (std::size_t i = before; i < p.size(); ++i)
+        if (p[i].body.find(expect) != std::string::npos) return true;
+      return false;
+    }));
+  }
+  for (const auto& p : posts(fake, "POST /channels/DMU1/messages")) {
+    CHECK(p.auth == "Bot test-bot-token");
+    CHECK(p.user_agent.rfind("DiscordBot (", 0) == 0);
+    CHECK(p.json.at("enforce_nonce") == true);
+    CHECK(p.json.at("nonce").as_string().size() <= 25);
+  }
+  // Our own message on the gateway is ignored.
+  auto before = posts(fake, "POST /channels/").size();
+  fake.dispatch_dm("own1", "BOT1", "I am the bot", true);
+  fake.dispatch_dm("m-status", "U1", "status");
+  REQUIRE(fake.wait_for([&] { return posts(fake, "POST /channels/").size() == before + 1; }));
+
+  auto exp = mlpath::test::run({mlpath::test::mlpath_binary(), "user", "export", "--platform", "discord", "--user", "U1",
+                                "--db", dir.file("d.db")});
+  REQUIRE(exp.status == 0);
+  json::value doc = json::parse(exp.out);
+  CHECK(doc.at("conversation").at("stage") == "done");
+  CHECK(doc.at("conversation").at("answers").as_array().size() == 11);
+}
+
+TEST_CASE("discord: a mentor's share card starts a private flow and stats count it", "[discord][e2e]") {
+  temp_dir dir;
+  fake_discord fake;
+  discord_serve s(dir, fake);
+  const std::string url = s.url("/discord/interactions");
+  json::value card = answer(fake.post_interaction(url, mlpath::test::discord_command("200", "MENTOR", "share", "G7", "32")));
+  CHECK(card.at("type") == 4);
+  CHECK_FALSE(card.at("data").as_object().contains("flags"));  // public
+  CHECK(has_custom_id(card, "cmd:start"));
+  json::value started = answer(fake.post_interaction(url, mlpath::test::discord_press("201", "MEMBER1", "cmd:start", {}, "G7")));
+  CHECK(has_custom_id(started, "q:motivation:r1"));
+  CHECK(json::serialize(started).find("\"flags\":64") != std::string::npos);
+  // Stats: only for Manage Server (checked again on our side), aggregates only.
+  json::value denied = answer(fake.post_interaction(url, mlpath::test::discord_command("202", "MEMBER1", "stats", "G7", "0")));
+  CHECK(content_of(denied).find("Manage Server") != std::string::npos);
+  json::value stats = answer(fake.post_interaction(url, mlpath::test::discord_command("203", "MENTOR", "stats", "G7", "32")));
+  std::string text = json::serialize(stats);
+  CHECK(text.find("<5") != std::string::npos);
+  CHECK(text.find("MEMBER1") == std::string::npos);
+  CHECK(stats.at("data").at("flags") == 64);
+}
+
+TEST_CASE("discord: the gateway reconnects and resumes on op 7 and after a zombie connection", "[discord][e2e]") {
+  temp_dir dir;
+  fake_discord fake;
+  discord_serve s(dir, fake);
+  auto count_op = [&](int op) {
+    int n = 0;
+    for (auto& f : fake.frames()) n += f.op == op;
+    return n;
+  };
+  REQUIRE(fake.wait_for([&] { return count_op(2) == 1 && count_op(1) >= 1; }));
+  fake.send_op(7, "null");
+  REQUIRE(fake.wait_for([&] { return count_op(6) == 1; }));
+  for (auto& f : fake.frames())
+    if (f.op == 6) CHECK(f.json.at("d").at("session_id") == "session1");
+  CHECK(count_op(2) == 1);  // resumed, not re-identified
+  // Heartbeat ACKs stop: the bot notices the zombie connection and resumes again.
+  fake.set_acks(false);
+  REQUIRE(fake.wait_for([&] { return count_op(6) == 2; }, std::chrono::seconds(15)));
+  fake.set_acks(true);
+  CHECK(fake.connections() >= 3);
+  CHECK(count_op(2) == 1);
+}
