@@ -14,7 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libcli11-dev
   catch2
-  python3 curl
+  python3 curl openssl
 )
 
 missing=()

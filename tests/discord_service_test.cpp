@@ -191,3 +191,64 @@ TEST_CASE("discord: the gateway reconnects and resumes on op 7 and after a zombi
   CHECK(fake.connections() >= 3);
   CHECK(count_op(2) == 1);
 }
+
+TEST_CASE("discord: REST 429 with fractional retry_after is waited out, the nonce is reused, 50007 is not retried",
+          "[discord][e2e]") {
+  temp_dir dir;
+  fake_discord fake;
+  fake.script("POST /channels/DMU5/messages", 429,
+              R"({"message":"You are being rate limited.","retry_after":0.35,"global":false,"code":0})",
+              {{"X-RateLimit-Scope", "user"}, {"Retry-After", "1"}});
+  discord_serve s(dir, fake);
+  REQUIRE(fake.wait_for([&] {
+    for (auto& f : fake.frames())
+      if (f.op == 2) return true;
+    return false;
+  }));
+  fake.dispatch_dm("r1", "U5", "hi");
+  REQUIRE(fake.wait_for([&] {
+    for (auto& c : posts(fake, "POST /channels/DMU5/messages"))
+      if (c.status == 200) return true;
+    return false;
+  }));
+  auto attempts = posts(fake, "POST /channels/DMU5/messages");
+  REQUIRE(attempts.size() >= 2);
+  CHECK(attempts[0].status == 429);
+  CHECK(attempts[1].status == 200);
+  CHECK(attempts[0].json.at("nonce") == attempts[1].json.at("nonce"));  // a retry cannot post twice
+
+  // A person who cannot be messaged: one attempt, no retries.
+  fake.script("POST /channels/DMU6/messages", 403, R"({"message":"Cannot send messages to this user","code":50007})");
+  fake.dispatch_dm("r2", "U6", "hi");
+  fake.dispatch_dm("r3", "U7", "hi");  // a marker: its reply comes after U6's attempt
+  REQUIRE(fake.wait_for([&] { return !posts(fake, "POST /channels/DMU7/messages").empty(); }));
+  CHECK(posts(fake, "POST /channels/DMU6/messages").size() == 1);
+}
+
+TEST_CASE("discord: register-commands writes the definitions once and then finds them up to date", "[discord][e2e]") {
+  fake_discord fake;
+  std::vector<std::string> env = {"DISCORD_BOT_TOKEN=test-bot-token", "DISCORD_APPLICATION_ID=APP1",
+                                  "DISCORD_API_URL=" + fake.api_url()};
+  auto first = mlpath::test::run({mlpath::test::mlpath_binary(), "discord", "register-commands"}, "", env);
+  CHECK(first.status == 0);
+  CHECK(first.out.find("registered") != std::string::npos);
+  auto second = mlpath::test::run({mlpath::test::mlpath_binary(), "discord", "register-commands"}, "", env);
+  CHECK(second.status == 0);
+  CHECK(second.out.find("up to date") != std::string::npos);
+  int puts = 0;
+  for (auto& c : fake.calls()) puts += c.method == "PUT";
+  CHECK(puts == 1);
+  auto guild = mlpath::test::run({mlpath::test::mlpath_binary(), "discord", "register-commands", "--guild", "G9"}, "", env);
+  CHECK(guild.status == 0);
+  bool guild_put = false;
+  for (auto& c : fake.calls())
+    if (c.method == "PUT" && c.path == "/applications/APP1/guilds/G9/commands") {
+      guild_put = true;
+      CHECK(c.body.find("contexts") == std::string::npos);
+    }
+  CHECK(guild_put);
+  auto missing = mlpath::test::run({mlpath::test::mlpath_binary(), "discord", "register-commands"}, "",
+                                   {"DISCORD_API_URL=" + fake.api_url()});
+  CHECK(missing.status == 1);
+  CHECK(missing.err.find("DISCORD_BOT_TOKEN") != std::string::npos);
+}
