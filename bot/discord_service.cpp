@@ -360,6 +360,21 @@ void discord_service::process_dm(const discord::dm_message& msg) {
   });
 }
 
+void discord_service::render_unsolicited(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+  std::vector<json::object> parts;
+  for (const auto& r : replies)
+    for (auto& p : discord::render_reply(r, false)) parts.push_back(std::move(p));
+  for (auto& p : merge(std::move(parts))) {
+    storage::outbox_message o;
+    o.user_id = turn.user_id;
+    o.platform = "discord";
+    o.kind = "discord.post";  // no channel: the person's DM, opened on demand
+    o.body = json::serialize(p);
+    o.next_attempt_at = turn.now;
+    turn.outbox.push_back(std::move(o));
+  }
+}
+
 void discord_service::send(const storage::outbox_message& m, send_done done) {
   if (!rest_) {
     done({send_result::status::failed, std::chrono::seconds(0), "DISCORD_BOT_TOKEN is not set"});

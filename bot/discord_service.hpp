@@ -47,6 +47,8 @@ class discord_service {
 
   void handle_interactions(net::http_request&& req, net::http_reply reply);
   void send(const storage::outbox_message& m, send_done done);  // outbox sender for "discord"
+  // Replies nobody asked for just now (a nudge, an expiry note) as DMs in the turn's outbox.
+  void render_unsolicited(const std::vector<dialogs::reply>& replies, storage::turn_record& turn);
 
   // Gateway events (from discord_gateway, or tests): queued and processed like interactions.
   void on_dispatch(const std::string& event, const std::string& d_json);

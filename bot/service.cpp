@@ -12,6 +12,7 @@
 #include "bot/net/http_client.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/outbox_dispatcher.hpp"
+#include "bot/silence_watch.hpp"
 #include "bot/slack_service.hpp"
 #include "bot/slack_web_client.hpp"
 #include "dialogs/content_loader.hpp"
@@ -121,6 +122,16 @@ int run_service(const config& c) {
   if (slack) slack->start();
   if (discord) discord->start();
   outbox.start();
+  silence_watch quiet(loop, *store, conversations, outbox, wall_now);
+  if (slack)
+    quiet.add_platform("slack", [&slack](const std::vector<dialogs::reply>& r, storage::turn_record& t) {
+      slack->render_unsolicited(r, t);
+    });
+  if (discord && discord_api)
+    quiet.add_platform("discord", [&discord](const std::vector<dialogs::reply>& r, storage::turn_record& t) {
+      discord->render_unsolicited(r, t);
+    });
+  quiet.start();
   // Processed inbound events only matter for deduplicating retries (Slack retries within
   // the hour); after three days they are dropped so the inbox does not grow without end.
   std::function<void()> prune = [&] {

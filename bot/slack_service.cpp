@@ -423,6 +423,22 @@ void slack_service::render_outbox(const slack::mapped& m, std::string_view team,
   }
 }
 
+void slack_service::render_unsolicited(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+  auto who = store_.user_by_id(turn.user_id);
+  if (!who) return;
+  for (const auto& r : replies)
+    for (auto& msg : slack::render_reply(r)) {
+      storage::outbox_message o;
+      o.user_id = turn.user_id;
+      o.platform = "slack";
+      o.tenant = who->tenant;
+      o.kind = "slack.post";  // no channel: the person's DM, opened on demand
+      o.body = json::serialize(msg);
+      o.next_attempt_at = turn.now;
+      turn.outbox.push_back(std::move(o));
+    }
+}
+
 void slack_service::send(const storage::outbox_message& m, send_done done) {
   std::string token = token_for(m.tenant);
   if (token.empty()) {

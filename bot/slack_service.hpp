@@ -48,6 +48,9 @@ class slack_service {
   void handle_install(net::http_request&& req, net::http_reply reply);
   void handle_oauth_redirect(net::http_request&& req, net::http_reply reply);
 
+  // Replies nobody asked for just now (a nudge, an expiry note) as DMs in the turn's outbox.
+  void render_unsolicited(const std::vector<dialogs::reply>& replies, storage::turn_record& turn);
+
   // The outbox sender for platform "slack".
   void send(const storage::outbox_message& m, send_done done);
 

@@ -760,6 +760,28 @@ class sqlite_store final : public store {
     });
   }
 
+  std::vector<std::int64_t> stale_conversations(timestamp nudge_before, timestamp expire_before,
+                                                const std::vector<std::string>& platforms, std::size_t limit) override {
+    return guard([&] {
+      std::vector<std::int64_t> out;
+      if (platforms.empty()) return out;
+      std::string in_list;
+      for (std::size_t i = 0; i < platforms.size(); ++i) in_list += i ? ", ?" : "?";
+      SQLite::Statement q(db_,
+                          "SELECT c.user_id FROM conversations c JOIN users u ON u.id = c.user_id "
+                          "WHERE c.stage IN ('asking', 'summary') AND c.last_activity > 0 "
+                          "AND ((c.nudged = 0 AND c.last_activity <= ?) OR c.last_activity <= ?) "
+                          "AND u.platform IN (" + in_list + ") ORDER BY c.last_activity LIMIT ?");
+      int n = 1;
+      q.bind(n++, secs(nudge_before));
+      q.bind(n++, secs(expire_before));
+      for (const auto& p : platforms) q.bind(n++, p);
+      q.bind(n, static_cast<std::int64_t>(limit));
+      while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+      return out;
+    });
+  }
+
   void note_community_member(std::string_view platform, std::string_view community, std::int64_t user_id,
                              timestamp now) override {
     guard([&] {

@@ -164,6 +164,12 @@ class store {
   virtual std::optional<std::string> dm_channel(std::int64_t user_id) = 0;
   virtual std::optional<user_ref> user_by_id(std::int64_t user_id) = 0;
 
+  // People on `platforms` whose open conversation has been silent long enough for a nudge
+  // (silent since `nudge_before` and not yet nudged) or for expiry (since `expire_before`).
+  virtual std::vector<std::int64_t> stale_conversations(timestamp nudge_before, timestamp expire_before,
+                                                        const std::vector<std::string>& platforms,
+                                                        std::size_t limit) = 0;
+
   // Communities (Discord servers): who used mlpath there, and aggregates over them.
   virtual void note_community_member(std::string_view platform, std::string_view community, std::int64_t user_id,
                                      timestamp now) = 0;
