@@ -2,7 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <memory>
@@ -10,12 +11,50 @@
 
 namespace mlpath::net {
 
+namespace {
+
+// OpenSSL 3 looks the HMAC implementation and the digest up by name on every one-shot
+// HMAC() call; with one signing secret per process, a keyed context prepared once and
+// duplicated per message saves that work on every request.
+struct keyed_hmac {
+  std::string key;
+  EVP_MAC_CTX* ctx = nullptr;
+  ~keyed_hmac() { EVP_MAC_CTX_free(ctx); }
+};
+
+EVP_MAC* hmac_algorithm() {
+  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
+EVP_MAC_CTX* keyed_context(std::string_view key) {
+  thread_local keyed_hmac cache;
+  if (cache.ctx && cache.key == key) return cache.ctx;
+  EVP_MAC_CTX_free(cache.ctx);
+  cache.ctx = nullptr;
+  EVP_MAC* mac = hmac_algorithm();
+  if (!mac) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+  if (!ctx || EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  cache.ctx = ctx;
+  cache.key = std::string(key);
+  return ctx;
+}
+
+}  // namespace
+
 sha256_digest hmac_sha256(std::string_view key, std::string_view message) {
   sha256_digest out{};
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-            message.size(), out.data(), &len) ||
-      len != out.size())
+  EVP_MAC_CTX* base = keyed_context(key);
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(base ? EVP_MAC_CTX_dup(base) : nullptr, &EVP_MAC_CTX_free);
+  std::size_t len = 0;
+  if (!ctx || EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != out.size())
     throw std::runtime_error("HMAC-SHA256 failed");
   return out;
 }

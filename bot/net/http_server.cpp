@@ -12,7 +12,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
 #include <set>
 #include <vector>
 #include <stdexcept>
@@ -67,21 +68,41 @@ struct pending_reply {
   explicit pending_reply(asio::any_io_executor ex) : timer(ex) {}
 };
 
-http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "mlpath");
-  if (!r.body.empty() || r.status != 204) res.set(http::field::content_type, r.content_type);
-  for (auto& [k, v] : r.headers) res.set(k, v);
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
+// Serialises a response into one buffer: one allocation and one write per response,
+// instead of a Beast message with a heap node per header field. Every header name and
+// value comes from our own code; CR and LF are dropped anyway so nothing can split a
+// header.
+std::string serialize(http_response&& r, unsigned version, bool keep_alive) {
+  auto clean = [](std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    for (char c : v)
+      if (c != '\r' && c != '\n') out += c;
+    return out;
+  };
+  std::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  std::string out;
+  out.reserve(160 + r.body.size());
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: mlpath\r\n";
+  if (!r.body.empty() || r.status != 204) out += "Content-Type: " + clean(r.content_type) + "\r\n";
+  for (auto& [k, v] : r.headers) out += clean(k) + ": " + clean(v) + "\r\n";
+  if (r.status != 204 && r.status != 304 && !(r.status >= 100 && r.status < 200))
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  if (!keep_alive) out += "Connection: close\r\n";
+  else if (version == 10) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+  out += r.body;
+  return out;
 }
 
 awaitable<void> write_error(std::shared_ptr<connection> conn, int status, std::string text) {
-  auto res = to_beast(text_response(status, std::move(text)), 11, false);
+  std::string bytes = serialize(text_response(status, std::move(text)), 11, false);
   conn->stream.expires_after(std::chrono::seconds(5));
-  auto [ec, n] = co_await http::async_write(conn->stream, res, tuple_awaitable);
+  auto [ec, n] = co_await asio::async_write(conn->stream, asio::buffer(bytes), tuple_awaitable);
   (void)ec;
   (void)n;
 }
@@ -168,9 +189,9 @@ awaitable<void> run_session(std::shared_ptr<http_server::state> st, std::shared_
       if (!pending->response) pending->response = text_response(503, "the service did not answer in time");
     }
     bool keep_alive = client_keep_alive && !st->stopping;
-    auto res = to_beast(std::move(*pending->response), version, keep_alive);
+    std::string bytes = serialize(std::move(*pending->response), version, keep_alive);
     conn->stream.expires_after(o.read_timeout);
-    auto [wec, wn] = co_await http::async_write(conn->stream, res, tuple_awaitable);
+    auto [wec, wn] = co_await asio::async_write(conn->stream, asio::buffer(bytes), tuple_awaitable);
     (void)wn;
     if (wec || !keep_alive) break;
   }
