@@ -182,55 +182,66 @@ run_bolt() {
 
 # ------------------------------------------------------------------ mlpath
 
-# The mlpath half follows DESIGN.md §3 (MLPATH_LISTEN, MLPATH_DB, SLACK_* variables, /readyz)
-# and issue 3.
-# TODO(issue 3): not yet run end to end: `mlpath serve` was being written when this script
-# was. Check against the real server: that /readyz answers 200 once auth.test went through the
-# fake, that the turns figure counts the right Web API method (chat.postMessage per reply),
-# and whether mlpath's own per-method rate limiter caps the turns figure (the fake never
-# sends 429s, so any cap would be mlpath's).
+# start_mlpath API_URL: starts `mlpath serve` on a free port against a Web API at API_URL
+# (durable inbox on, the default); sets MLPATH_PORT and MLPATH_PID.
+start_mlpath() {
+  MLPATH_PORT="$(free_port)"
+  rm -f "$TMP"/mlpath.db*
+  MLPATH_LISTEN="127.0.0.1:$MLPATH_PORT" MLPATH_DB="$TMP/mlpath.db" MLPATH_LOG_LEVEL=error \
+    SLACK_SIGNING_SECRET="$SECRET" SLACK_BOT_TOKEN=xoxb-bench SLACK_API_URL="$1" \
+    "$MLPATH_BIN" serve >"$TMP/mlpath.out" 2>"$TMP/mlpath.err" &
+  MLPATH_PID=$!
+  PIDS+=("$MLPATH_PID")
+  wait_for_http "$MLPATH_PORT" /healthz "$MLPATH_PID" "$TMP/mlpath.err"
+}
+
+# Three measurements:
+#  full      acks while every event also runs its dialog turn and sends its replies to the
+#            fake Web API on the same thread (what a deployment does);
+#  ack_path  the same load while Slack's Web API is unreachable: events are verified,
+#            stored durably and acknowledged, their turns wait (as during a Slack outage).
+#            This is the figure comparable with Bolt's do-nothing handler;
+#  end_to_end  TURNS events from distinct people (Slack's ~1 message/second per channel
+#            would otherwise bound it), timed until the last reply reached the fake.
 run_mlpath() {
   if [[ ! -x "$MLPATH_BIN" ]]; then
     printf '{"skipped":"%s not found (set MLPATH_BIN)"}' "$MLPATH_BIN"
     return
   fi
-  # `mlpath serve --help` exits 0 even without a serve subcommand (CLI11 prints the top-level
-  # help), so look for serve in the list of subcommands instead.
-  local help
-  help="$("$MLPATH_BIN" --help 2>/dev/null || true)"
-  if ! grep -qE '^[[:space:]]+serve([[:space:]]|$)' <<<"$help"; then
-    printf '{"skipped":"%s has no serve subcommand"}' "$MLPATH_BIN"
-    return
-  fi
-
   local api_port api_pid
   api_port="$(free_port)"
   PORT="$api_port" node bench/fake_slack_api.js >"$TMP/api.out" 2>"$TMP/api.err" &
   api_pid=$!
   PIDS+=("$api_pid")
   wait_for_line "$TMP/api.out" "$api_pid" ready "$TMP/api.err"
+  local api="http://127.0.0.1:$api_port/api/"
 
-  local port pid
-  port="$(free_port)"
-  # Durable inbox on (the default): the benchmark target is with it, not without.
-  MLPATH_LISTEN="127.0.0.1:$port" MLPATH_DB="$TMP/mlpath.db" MLPATH_LOG_LEVEL=warn \
-    SLACK_SIGNING_SECRET="$SECRET" SLACK_BOT_TOKEN=xoxb-bench \
-    SLACK_API_URL="http://127.0.0.1:$api_port/api/" \
-    "$MLPATH_BIN" serve >"$TMP/mlpath.out" 2>"$TMP/mlpath.err" &
-  pid=$!
-  PIDS+=("$pid")
-  wait_for_http "$port" /readyz "$pid" "$TMP/mlpath.err"
+  start_mlpath "$api"
+  wait_for_http "$MLPATH_PORT" /readyz "$MLPATH_PID" "$TMP/mlpath.err"
   sleep 1
   local idle
-  idle="$(rss_kib "$pid")"
-  log "mlpath: listening on $port (pid $pid), idle RSS $idle KiB"
+  idle="$(rss_kib "$MLPATH_PID")"
+  log "mlpath: listening on $MLPATH_PORT (pid $MLPATH_PID), idle RSS $idle KiB"
+  local full
+  full="$(load_levels mlpath_full "$MLPATH_PORT" "$MLPATH_PID")"
+  stop_process "$MLPATH_PID"
 
-  # End-to-end turns: chat.postMessage calls accepted by the fake between the start of the
-  # load and the moment the outbox has drained (no new call for 2 s after the load ends).
-  local before start_ms levels after last prev=-1 stable=0
+  # Nothing listens on this port: auth.test fails, so the service acknowledges and stores
+  # but does not process.
+  start_mlpath "http://127.0.0.1:$(free_port)/api/"
+  local ack
+  ack="$(load_levels mlpath_ack_path "$MLPATH_PORT" "$MLPATH_PID")"
+  stop_process "$MLPATH_PID"
+
+  start_mlpath "$api"
+  wait_for_http "$MLPATH_PORT" /readyz "$MLPATH_PID" "$TMP/mlpath.err"
+  local turns="${TURNS:-20000}" before start_ms load_out after last prev=-1 stable=0
   before="$(http_body "$api_port" /_stats)"
   start_ms="$(date +%s%3N)"
-  levels="$(load_levels mlpath "$port" "$pid")"
+  load_out="$("$SLACK_LOAD" --url "http://127.0.0.1:$MLPATH_PORT/slack/events" --secret "$SECRET" \
+    --connections 50 --requests "$turns" --warmup 0 --users "$turns" --cpu-pid "$MLPATH_PID")"
+  log "mlpath end to end load: $load_out"
+  # Until no new Web API call for 2 s.
   while ((stable < 20)); do
     after="$(http_body "$api_port" /_stats)"
     last="$(json_field "$after" last_call_ms)"
@@ -241,14 +252,14 @@ run_mlpath() {
   posts0="$(sed -n 's/.*"chat.postMessage":\([0-9]*\).*/\1/p' <<<"$before")"
   posts1="$(sed -n 's/.*"chat.postMessage":\([0-9]*\).*/\1/p' <<<"$after")"
   posts0="${posts0:-0}" posts1="${posts1:-0}"
+  # A first message gets two posts (the greeting and the first question).
   turns_json="$(node -p "const n=$posts1-$posts0, s=($last-$start_ms)/1000;
-    JSON.stringify({replies:n, seconds:+s.toFixed(3), turns_per_s:s>0?+(n/s).toFixed(1):0})")"
-  log "mlpath: end to end $turns_json; fake Web API calls: $after"
-
-  stop_process "$pid"
+    JSON.stringify({events:$turns, replies:n, seconds:+s.toFixed(3), turns_per_s:s>0?+($turns/s).toFixed(1):0})")"
+  log "mlpath: end to end $turns_json"
+  stop_process "$MLPATH_PID"
   stop_process "$api_pid"
   [[ -s "$TMP/mlpath.err" ]] && log "mlpath stderr (last lines): $(tail -3 "$TMP/mlpath.err" | tr '\n' ';')"
-  printf '{%s,"idle_rss_kib":%s,"end_to_end":%s}' "$levels" "$idle" "$turns_json"
+  printf '{"full":{%s},"ack_path":{%s},"idle_rss_kib":%s,"end_to_end":%s}' "$full" "$ack" "$idle" "$turns_json"
 }
 
 # ------------------------------------------------------------------ main

@@ -39,12 +39,22 @@ void outbox_dispatcher::kick() {
   });
 }
 
+std::string outbox_dispatcher::key_of(const storage::outbox_message& m) {
+  return m.user_id ? "u" + std::to_string(m.user_id) : "c" + m.platform + ":" + m.channel;
+}
+
+void outbox_dispatcher::make_runnable(const std::string& key) { runnable_.push_back(key); }
+
 void outbox_dispatcher::refill() {
   if (pending_.size() >= options_.max_loaded) return;
   try {
     for (auto& m : store_.outbox_pending(last_loaded_id_, options_.max_loaded - pending_.size())) {
       last_loaded_id_ = std::max(last_loaded_id_, m.id);
+      std::string key = key_of(m);
+      auto& q = queues_[key];
+      q.push_back(m.id);
       pending_.emplace(m.id, std::move(m));
+      if (q.size() == 1) make_runnable(key);
     }
   } catch (const std::exception& e) {
     spdlog::error("outbox: cannot read pending messages: {}", e.what());
@@ -55,17 +65,28 @@ void outbox_dispatcher::run() {
   if (draining_) return;
   refill();
   auto now = now_();
-  // A person's (or channel's) messages go strictly in order: the first unsent one blocks
-  // the rest until it is sent, whether it is in flight or waiting for a retry.
-  std::set<std::string> blocked;
-  for (auto& [id, m] : pending_) {
-    std::string key = m.user_id ? "u" + std::to_string(m.user_id) : "c" + m.platform + ":" + m.channel;
-    if (blocked.count(key)) continue;
-    blocked.insert(key);
-    if (in_flight_.count(id) || m.next_attempt_at > now) continue;
-    if (in_flight_.size() >= options_.max_in_flight) break;
+  while (!waiting_.empty() && waiting_.begin()->first <= now) {
+    make_runnable(waiting_.begin()->second);
+    waiting_.erase(waiting_.begin());
+  }
+  while (!runnable_.empty() && in_flight_.size() < options_.max_in_flight) {
+    std::string key = std::move(runnable_.front());
+    runnable_.pop_front();
+    auto q = queues_.find(key);
+    if (q == queues_.end() || q->second.empty()) continue;
+    std::int64_t id = q->second.front();
+    if (in_flight_.count(id)) continue;
+    auto& m = pending_.at(id);
+    if (m.next_attempt_at > now) {
+      waiting_.emplace(m.next_attempt_at, key);
+      continue;
+    }
     auto sender = senders_.find(m.platform);
-    if (sender == senders_.end()) continue;  // that platform is not configured in this process
+    if (sender == senders_.end()) {
+      // That platform is not configured in this process; look again in a minute.
+      waiting_.emplace(now + std::chrono::minutes(1), key);
+      continue;
+    }
     in_flight_.insert(id);
     sender->second(m, [this, id](send_result r) { finished(id, std::move(r)); });
   }
@@ -76,7 +97,9 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   storage::outbox_message& m = it->second;
+  std::string key = key_of(m);
   auto now = now_();
+  bool done = true;  // the message leaves its queue (sent or given up on)
   try {
     switch (r.what) {
       case send_result::status::sent:
@@ -86,7 +109,6 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
           flush_scheduled_ = true;
           loop_.post([this] { flush_marks(); });
         }
-        pending_.erase(it);
         break;
       case send_result::status::retry: {
         m.attempts += 1;
@@ -94,7 +116,6 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
           spdlog::warn("outbox: giving up on message {} ({}) after {} attempts: {}", id, m.kind, m.attempts, r.error);
           metrics_.count("mlpath_outbox_failed_total", "platform=\"" + m.platform + "\"");
           store_.outbox_failed(id, r.error, now);
-          pending_.erase(it);
           break;
         }
         auto backoff = std::min<std::chrono::seconds>(options_.first_backoff * (1 << std::min(m.attempts - 1, 16)),
@@ -102,17 +123,27 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
         m.next_attempt_at = now + std::max(backoff, r.retry_after);
         metrics_.count("mlpath_outbox_retries_total", "platform=\"" + m.platform + "\"");
         store_.outbox_retry(id, m.attempts, m.next_attempt_at, r.error);
+        waiting_.emplace(m.next_attempt_at, key);
+        done = false;
         break;
       }
       case send_result::status::failed:
         spdlog::warn("outbox: message {} ({}) failed: {}", id, m.kind, r.error);
         metrics_.count("mlpath_outbox_failed_total", "platform=\"" + m.platform + "\"");
         store_.outbox_failed(id, r.error, now);
-        pending_.erase(it);
         break;
     }
   } catch (const std::exception& e) {
     spdlog::error("outbox: cannot record the result of message {}: {}", id, e.what());
+  }
+  if (done) {
+    pending_.erase(it);
+    auto q = queues_.find(key);
+    if (q != queues_.end()) {
+      if (!q->second.empty() && q->second.front() == id) q->second.pop_front();
+      if (q->second.empty()) queues_.erase(q);
+      else make_runnable(key);
+    }
   }
   if (draining_) {
     if (in_flight_.empty() && on_idle_) {

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <deque>
 #include <set>
+#include <unordered_map>
 #include <string>
 
 #include "bot/metrics.hpp"
@@ -62,8 +64,16 @@ class outbox_dispatcher {
   metrics& metrics_;
   wall_clock_fn now_;
   options options_;
+  static std::string key_of(const storage::outbox_message& m);
+  void make_runnable(const std::string& key);
+
   std::map<std::string, platform_sender> senders_;
   std::map<std::int64_t, storage::outbox_message> pending_;  // loaded, unsent, by id
+  // One queue per person (or channel): only its head may be in flight, which keeps each
+  // person's messages in order while different people's go out side by side.
+  std::unordered_map<std::string, std::deque<std::int64_t>> queues_;
+  std::deque<std::string> runnable_;          // keys whose head can be tried now
+  std::multimap<dialogs::timestamp, std::string> waiting_;  // keys whose head waits for a retry
   std::set<std::int64_t> in_flight_;
   std::int64_t last_loaded_id_ = 0;
   bool run_scheduled_ = false;

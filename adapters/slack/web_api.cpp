@@ -277,11 +277,14 @@ int tier_of(std::string_view method) {
 
 rate_limiter::clock::time_point rate_limiter::reserve(std::string_view team, std::string_view method,
                                                       std::string_view channel, clock::time_point now) {
-  if (buckets_.size() > prune_above) {
+  // Idle buckets are dropped now and then; the next sweep waits until the map has doubled,
+  // so many busy channels cost one pass per doubling rather than one per call.
+  if (buckets_.size() > prune_at_) {
     for (auto it = buckets_.begin(); it != buckets_.end();) {
       if (it->second.next <= now && it->second.blocked_until <= now) it = buckets_.erase(it);
       else ++it;
     }
+    prune_at_ = std::max(prune_above, 2 * buckets_.size());
   }
   int tier = tier_of(method);
   auto spacing = spacing_of(tier);

@@ -65,6 +65,7 @@ class rate_limiter {
     clock::time_point blocked_until{};
   };
   std::map<std::tuple<std::string, std::string, std::string>, bucket, std::less<>> buckets_;
+  std::size_t prune_at_ = 4096;  // sweep idle buckets when the map grows past this
 };
 
 }  // namespace mlpath::slack
