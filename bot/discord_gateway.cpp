@@ -41,6 +41,7 @@ struct shard {
   std::unique_ptr<net::ws_client> ws;
   std::uint64_t timer = 0;
   bool timer_set = false;
+  std::chrono::steady_clock::time_point timer_at{};  // what the armed timer is for
 };
 
 }  // namespace
@@ -143,14 +144,18 @@ struct discord_gateway::impl {
   }
 
   void reschedule(shard& s) {
-    if (s.timer_set) loop.cancel(s.timer);
-    s.timer_set = false;
     auto deadline = s.session->next_deadline();
     if (s.session->wants_identify() && gate) {
       auto allowed = gate->next_allowed(s.id, now());
       if (!deadline || allowed < *deadline) deadline = allowed;
     }
+    // Dispatches rarely move the next deadline (the heartbeat); re-arming the timer for
+    // every frame would cost more than handling the frame.
+    if (s.timer_set && deadline && *deadline == s.timer_at) return;
+    if (s.timer_set) loop.cancel(s.timer);
+    s.timer_set = false;
     if (!deadline) return;
+    s.timer_at = *deadline;
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
     if (wait.count() < 0) wait = std::chrono::milliseconds(0);
     s.timer = loop.after(wait + std::chrono::milliseconds(1), [this, &s] {

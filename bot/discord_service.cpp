@@ -146,7 +146,11 @@ void discord_service::handle_interactions(net::http_request&& req, net::http_rep
 void discord_service::on_dispatch(const std::string& event, const std::string& d_json) {
   if (event == "MESSAGE_CREATE") {
     discord::dm_message m;
-    if (discord::parse_message_create(d_json, m)) messages_.push_back({std::move(m)});
+    if (!discord::parse_message_create(d_json, m)) return;
+    // Most DMs on the gateway are our own replies echoing back, and guild messages or
+    // bots never drive a dialog: those are dropped here, before anything is stored.
+    if (discord::map_dm(m, bot_user_id_).action != discord::mapped_action::dialog) return;
+    messages_.push_back({std::move(m)});
   } else if (event == "INTERACTION_CREATE" && settings_.public_key.empty()) {
     // Without an HTTP endpoint Discord delivers interactions here; they are answered via REST.
     auto parsed = discord::parse_interaction(d_json);
