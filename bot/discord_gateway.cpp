@@ -91,7 +91,7 @@ struct discord_gateway::impl {
         shard* sp = s.get();
         net::ws_handlers h;
         h.on_open = [this, sp] { apply(*sp, sp->session->on_open(now())); };
-        h.on_message = [this, sp](std::string text) { apply(*sp, sp->session->on_message(text, now())); };
+        h.on_message = [this, sp](std::string_view text) { apply(*sp, sp->session->on_message(text, now())); };
         h.on_closed = [this, sp](int code, std::string reason) {
           if (code >= 4000) spdlog::warn("discord: shard {} closed by Discord: {} {}", sp->id, code, reason);
           else spdlog::info("discord: shard {} connection closed ({} {})", sp->id, code, reason);
@@ -124,7 +124,7 @@ struct discord_gateway::impl {
                          s.session->session_id());
             if (a.event == "READY" && on_ready) on_ready(s.session->user_id());
           }
-          if (dispatch) dispatch(a.event, a.text);
+          if (dispatch) dispatch(a.event, a.raw);
           break;
         case kind::fatal:
           spdlog::error("discord: shard {} stopped: {}", s.id, a.text);

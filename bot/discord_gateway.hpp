@@ -30,7 +30,7 @@ class discord_gateway {
     std::string shards;  // "" = Discord's recommendation, all of them here
     std::string ca_file;
   };
-  using dispatch_fn = std::function<void(const std::string& event, const std::string& d_json)>;
+  using dispatch_fn = std::function<void(const std::string& event, std::string_view d_json)>;  // d valid during the call
   using ready_fn = std::function<void(const std::string& bot_user_id)>;
 
   discord_gateway(net::event_loop& loop, discord_rest& rest, settings s, dispatch_fn dispatch, ready_fn on_ready);

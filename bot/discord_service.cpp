@@ -105,7 +105,7 @@ void discord_service::start() {
   if (rest_ && !settings_.bot_token.empty()) {
     gateway_ = std::make_unique<discord_gateway>(
         loop_, *rest_, discord_gateway::settings{settings_.bot_token, settings_.shards, settings_.ca_file},
-        [this](const std::string& event, const std::string& d) { on_dispatch(event, d); },
+        [this](const std::string& event, std::string_view d) { on_dispatch(event, d); },
         [this](const std::string& user_id) { set_bot_user_id(user_id); });
     gateway_->start();
   }
@@ -143,10 +143,10 @@ void discord_service::handle_interactions(net::http_request&& req, net::http_rep
   schedule_flush();
 }
 
-void discord_service::on_dispatch(const std::string& event, const std::string& d_json) {
+void discord_service::on_dispatch(const std::string& event, std::string_view d_json) {
   if (event == "MESSAGE_CREATE") {
     discord::dm_message m;
-    if (!discord::parse_message_create(d_json, m)) return;
+    if (!discord::parse_message_create(d_json, m, bot_user_id_)) return;
     // Most DMs on the gateway are our own replies echoing back, and guild messages or
     // bots never drive a dialog: those are dropped here, before anything is stored.
     if (discord::map_dm(m, bot_user_id_).action != discord::mapped_action::dialog) return;

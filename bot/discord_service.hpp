@@ -51,7 +51,7 @@ class discord_service {
   void render_unsolicited(const std::vector<dialogs::reply>& replies, storage::turn_record& turn);
 
   // Gateway events (from discord_gateway, or tests): queued and processed like interactions.
-  void on_dispatch(const std::string& event, const std::string& d_json);
+  void on_dispatch(const std::string& event, std::string_view d_json);
   void set_bot_user_id(std::string id) { bot_user_id_ = std::move(id); }
 
  private:

@@ -44,7 +44,7 @@ void every_parser(const std::string& text) {
   s.allow_identify(true);
   (void)s.on_open(now);
   for (const auto& a : s.on_message(text, now))
-    if (a.what == kind::dispatch) every_parser(a.text.size() < text.size() ? a.text : std::string());
+    if (a.what == kind::dispatch) every_parser(a.payload().size() < text.size() ? std::string(a.payload()) : std::string());
   (void)s.on_message(R"({"op":10,"d":{"heartbeat_interval":45000}})", now);
   (void)s.on_message(text, now);
   (void)s.on_timer(now + 1h);
@@ -251,7 +251,7 @@ TEST_CASE("conformance: gateway frames drive the session", "[discord][conformanc
   auto sent = s.on_message(fx::fixture("gateway/hello.op10.json"), now);
   REQUIRE(sent.size() == 1);
   // Our Identify has every field of Discord's minimal example, with our values.
-  auto ours = json::parse(sent[0].text).as_object();
+  auto ours = json::parse(sent[0].payload()).as_object();
   auto example = json::parse(fx::fixture("gateway/identify.op2.minimal.json")).as_object();
   CHECK(ours.at("op") == example.at("op"));
   for (const auto& [k, v] : example.at("d").as_object()) CHECK(ours.at("d").as_object().contains(k));
@@ -272,14 +272,14 @@ TEST_CASE("conformance: gateway frames drive the session", "[discord][conformanc
   out = s.on_message(fx::fixture("gateway/guild_create.dispatch.trimmed.json"), now);
   REQUIRE(out.size() == 1);
   CHECK(out[0].event == "GUILD_CREATE");
-  CHECK(json::parse(out[0].text).at("name") == "Discord Developers");
+  CHECK(json::parse(out[0].payload()).at("name") == "Discord Developers");
 
   out = s.on_message(fx::fixture("gateway/message_create.guild.dispatch.json"), now);
   REQUIRE(out.size() == 1);
   CHECK(out[0].event == "MESSAGE_CREATE");
   CHECK(s.sequence() == 130);
   dm_message msg;
-  REQUIRE(parse_message_create(out[0].text, msg));
+  REQUIRE(parse_message_create(out[0].payload(), msg));
   CHECK(msg.guild_id == "439103874612675485");
   CHECK(msg.author_id == "560661188019488714");
   CHECK(msg.content == "blah bljhshADh blah");
@@ -289,7 +289,7 @@ TEST_CASE("conformance: gateway frames drive the session", "[discord][conformanc
   REQUIRE(out.size() == 1);
   CHECK(out[0].event == "INTERACTION_CREATE");
   CHECK(s.sequence() == 6);
-  auto in = fx::parse_ok(out[0].text);
+  auto in = fx::parse_ok(out[0].payload());
   CHECK(in.type == interaction_type::modal_submit);
   CHECK(in.id == "1095661440997806172");
   CHECK(in.guild_id == "808638139785936919");
@@ -312,19 +312,19 @@ TEST_CASE("conformance: gateway frames drive the session", "[discord][conformanc
   out = s.on_message(fx::fixture("gateway/envelope.dispatch.example.json"), now);
   REQUIRE(out.size() == 1);
   CHECK(out[0].event == "GATEWAY_EVENT_NAME");
-  CHECK(out[0].text == "{}");
+  CHECK(out[0].payload() == "{}");
   CHECK(s.sequence() == 42);
 
   // Discord asks for a heartbeat; both ACK spellings clear the wait.
   out = s.on_message(fx::fixture("gateway/heartbeat.op1.json"), now);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].text == R"({"op":1,"d":42})");
+  CHECK(out[0].payload() == R"({"op":1,"d":42})");
   CHECK(s.on_message(fx::fixture("gateway/heartbeat_ack.op11.json"), now).empty());
   (void)s.on_message(fx::fixture("gateway/heartbeat.op1.json"), now);
   CHECK(s.on_message(fx::fixture("gateway/heartbeat_ack.op11.full_frame.json"), now).empty());
   auto beat = s.on_timer(now + 22500ms);
   REQUIRE(beat.size() == 1);  // no zombie: the ACKs came
-  CHECK(json::parse(beat[0].text).at("op") == 1);
+  CHECK(json::parse(beat[0].payload()).at("op") == 1);
   (void)s.on_message(fx::fixture("gateway/heartbeat_ack.op11.json"), now);
 
   // Client-only frames from the server are ignored.
@@ -341,7 +341,7 @@ TEST_CASE("conformance: gateway frames drive the session", "[discord][conformanc
   (void)s.on_open(now);
   sent = s.on_message(fx::fixture("gateway/hello.op10.json"), now);
   REQUIRE(sent.size() == 1);
-  auto resume = json::parse(sent[0].text).as_object();
+  auto resume = json::parse(sent[0].payload()).as_object();
   auto resume_example = json::parse(fx::fixture("gateway/resume.op6.json")).as_object();
   CHECK(resume.at("op") == resume_example.at("op"));
   for (const auto& [k, v] : resume_example.at("d").as_object()) CHECK(resume.at("d").as_object().contains(k));

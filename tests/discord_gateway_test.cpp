@@ -56,7 +56,7 @@ std::string ready_frame(int s = 1) {
 
 json::object payload(const gateway_action& a) {
   REQUIRE(a.what == kind::send);
-  return json::parse(a.text).as_object();
+  return json::parse(a.payload()).as_object();
 }
 
 // A session plus its clock, with helpers that walk the usual paths.
@@ -137,7 +137,7 @@ TEST_CASE("gateway: connect, hello, identify, READY", "[discord][gateway]") {
   CHECK(d.at("intents") == (1 << 0 | 1 << 12));
   CHECK(d.at("properties") == json::parse(R"({"os":"linux","browser":"mlpath","device":"mlpath"})"));
   CHECK(d.at("shard") == json::array{0, 1});
-  CHECK(sent[0].text.size() <= 4096);
+  CHECK(sent[0].payload().size() <= 4096);
   // The permit was used up.
   CHECK_FALSE(h.s.wants_identify());
 
@@ -145,7 +145,7 @@ TEST_CASE("gateway: connect, hello, identify, READY", "[discord][gateway]") {
   REQUIRE(out.size() == 1);
   CHECK(out[0].what == kind::dispatch);
   CHECK(out[0].event == "READY");
-  CHECK(json::parse(out[0].text).at("session_id") == "sess-1");
+  CHECK(json::parse(out[0].payload()).at("session_id") == "sess-1");
   CHECK(h.s.ready());
   CHECK(h.s.session_id() == "sess-1");
   CHECK(h.s.resume_url() == "wss://us-east1-b.gateway.discord.gg");
@@ -168,14 +168,14 @@ TEST_CASE("gateway: heartbeats at interval x jitter, then every interval, with t
   auto beat = payload(a[0]);
   CHECK(beat.at("op") == 1);
   CHECK(beat.at("d").is_null());  // no dispatch yet
-  CHECK(a[0].text == R"({"op":1,"d":null})");
+  CHECK(a[0].payload() == R"({"op":1,"d":null})");
   (void)h.s.on_message(R"({"op":11})", h.now);
   (void)h.s.on_message(ready_frame(5), h.now);
   (void)h.s.on_message(dispatch("GUILD_CREATE", 6, R"({"id":"1"})"), h.now);
   CHECK(*h.s.next_deadline() == first + 40000ms);
   a = h.advance(40000ms);
   REQUIRE(a.size() == 1);
-  CHECK(a[0].text == R"({"op":1,"d":6})");
+  CHECK(a[0].payload() == R"({"op":1,"d":6})");
   // The fixture's full ACK frame works the same.
   (void)h.s.on_message(R"({"t":null,"s":null,"op":11,"d":null})", h.now);
   a = h.advance(40000ms);
@@ -193,7 +193,7 @@ TEST_CASE("gateway: op 1 from Discord is answered at once, the schedule stays", 
   auto next = h.s.next_deadline();
   auto a = h.s.on_message(R"({"op":1,"d":251})", h.now);
   REQUIRE(a.size() == 1);
-  CHECK(a[0].text == R"({"op":1,"d":1})");  // our last sequence, not Discord's d
+  CHECK(a[0].payload() == R"({"op":1,"d":1})");  // our last sequence, not Discord's d
   CHECK(h.s.next_deadline() == next);
   (void)h.s.on_message(R"({"op":11})", h.now);
   // A flood of requests cannot push us over 120 sends a minute.
@@ -239,7 +239,7 @@ TEST_CASE("gateway: a missed ACK is a zombie: close 4000, resume on resume_gatew
   auto out = h.s.on_message(dispatch("MESSAGE_CREATE", 42, R"({"id":"late"})"), h.now);
   REQUIRE(out.size() == 1);
   CHECK(out[0].event == "MESSAGE_CREATE");
-  CHECK(out[0].text == R"({"id":"late"})");
+  CHECK(out[0].payload() == R"({"id":"late"})");
   out = h.s.on_message(R"({"t":"RESUMED","s":43,"op":0,"d":{}})", h.now);
   CHECK(h.s.ready());
   CHECK(h.s.sequence() == 43);
@@ -253,15 +253,15 @@ TEST_CASE("gateway: dispatch text is the raw d, byte for byte", "[discord][gatew
   std::string d = R"({ "content" : "caf\u00e9 \"quoted\" 1.50e2", "n": [1, 2 ,3] })";
   auto out = h.s.on_message(R"({"t":"MESSAGE_CREATE","s":2,"op":0,"d":)" + d + " \n , \"x\": 1}", h.now);
   REQUIRE(out.size() == 1);
-  CHECK(out[0].text == d);
+  CHECK(out[0].payload() == d);
   // d before t and s, like the envelope example; a scalar d.
   out = h.s.on_message(R"({"op":0,"d":{},"s":42,"t":"GATEWAY_EVENT_NAME"})", h.now);
   REQUIRE(out.size() == 1);
   CHECK(out[0].event == "GATEWAY_EVENT_NAME");
-  CHECK(out[0].text == "{}");
+  CHECK(out[0].payload() == "{}");
   CHECK(h.s.sequence() == 42);
   out = h.s.on_message(R"({"op":0,"t":"X","s":43,"d":null})", h.now);
-  CHECK(out[0].text == "null");
+  CHECK(out[0].payload() == "null");
   // Garbage frames change nothing.
   for (std::string bad : {"", "{", "[]", "null", R"({"op":"0"})", R"({"op":0,"s":"44","t":"Y","d":{}})"}) {
     INFO(bad);
@@ -351,8 +351,8 @@ TEST_CASE("gateway: close codes: fatal, re-identify or resume", "[discord][gatew
     auto a = h.s.on_closed(code, h.now);
     REQUIRE(a.size() == 1);
     CHECK(a[0].what == kind::fatal);
-    CHECK(a[0].text.find(std::to_string(code)) != std::string::npos);
-    CHECK(a[0].text.find("secret-token") == std::string::npos);
+    CHECK(a[0].payload().find(std::to_string(code)) != std::string::npos);
+    CHECK(a[0].payload().find("secret-token") == std::string::npos);
     CHECK(h.s.stopped());
     CHECK_FALSE(h.s.ready());
     // Nothing more happens.
@@ -521,7 +521,7 @@ TEST_CASE("gateway: bad settings are fatal at start", "[discord][gateway]") {
   (void)d.on_open(now);
   auto sent = d.on_message(hello(), now);
   REQUIRE(sent.size() == 1);
-  CHECK(json::parse(sent[0].text).at("d").at("shard") == json::array{3, 8});
+  CHECK(json::parse(sent[0].payload()).at("d").at("shard") == json::array{3, 8});
 }
 
 // --- the identify gate --------------------------------------------------------------------
@@ -609,11 +609,11 @@ TEST_CASE("gateway: random event storms keep every invariant", "[discord][gatewa
         if (fatal) FAIL("an action after fatal");
         switch (a.what) {
           case kind::send: {
-            CHECK(a.text.size() <= 4096);
+            CHECK(a.payload().size() <= 4096);
             sends.push_back(now);
             auto in_window = std::count_if(sends.begin(), sends.end(), [&](auto t) { return t > now - 60s; });
             CHECK(in_window <= 120);
-            auto p = json::parse(a.text);
+            auto p = json::parse(a.payload());
             if (p.at("op") == 2) ++identifies;
             break;
           }

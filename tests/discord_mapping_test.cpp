@@ -350,3 +350,18 @@ TEST_CASE("parse_message_create refuses what is not a message", "[discord][mappi
   CHECK(m.type == 0);
   CHECK(m.content.empty());
 }
+
+TEST_CASE("parse_message_create reads only the author of our own echoes", "[discord][mapping][dm]") {
+  std::string d = R"({"content":"a long reply \u00e9","id":"9","channel_id":"5","type":0,"author":{"id":"BOT","bot":true}})";
+  mlpath::discord::dm_message m;
+  REQUIRE(mlpath::discord::parse_message_create(d, m, "BOT"));
+  CHECK(m.author_id == "BOT");
+  CHECK(m.content.empty());
+  CHECK(mlpath::discord::map_dm(m, "BOT").action == mlpath::discord::mapped_action::ignore);
+  mlpath::discord::dm_message p;
+  std::string person = R"({"content":"hello","id":"9","channel_id":"5","type":0,"author":{"id":"U1"}})";
+  REQUIRE(mlpath::discord::parse_message_create(person, p, "BOT"));
+  CHECK(p.content == "hello");
+  CHECK(p.channel_id == "5");
+  CHECK(mlpath::discord::map_dm(p, "BOT").action == mlpath::discord::mapped_action::dialog);
+}

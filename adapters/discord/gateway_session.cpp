@@ -326,7 +326,7 @@ void gateway_session::on_dispatch(std::string_view event, std::string_view d, cl
   if (event.empty()) return;
   gateway_action a = make(gateway_action::kind::dispatch);
   a.event = std::string(event);
-  a.text = std::string(d.empty() ? std::string_view("null") : d);
+  a.raw = d.empty() ? std::string_view("null") : d;
   out.push_back(std::move(a));
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlpath::discord {
@@ -28,11 +29,15 @@ struct gateway_action {
     connect,    // open a websocket to `url` (already with ?v=10&encoding=json) after `delay`
     send,       // send `text` as one text frame
     close,      // close the socket with `code` (never 1000/1001 when we mean to resume)
-    dispatch,   // a DISPATCH event for the application: `event` name, `text` = raw `d` JSON
+    dispatch,   // a DISPATCH event for the application: `event` name, `raw` = the raw `d` JSON
     fatal,      // stop this shard for good; `text` says why (one clear log line)
   };
   kind what = kind::send;
   std::string text;
+  // dispatch: the raw `d`, pointing into the session's frame buffer (no copy per event):
+  // valid until the next call into the session.
+  std::string_view raw;
+  std::string_view payload() const { return what == kind::dispatch ? raw : std::string_view(text); }
   std::string url;
   std::string event;
   int code = 0;

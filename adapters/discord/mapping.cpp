@@ -187,17 +187,34 @@ mapped map_interaction(const interaction& in) {
   return ignore("unsupported interaction type");
 }
 
-bool parse_message_create(std::string_view d_json, dm_message& out) {
+bool parse_message_create(std::string_view d_json, dm_message& out, std::string_view skip_author) {
   if (d_json.size() > (4u << 20)) return false;
   try {
     namespace od = simdjson::ondemand;
     thread_local od::parser parser;
-    simdjson::padded_string padded(d_json);
+    // A reused buffer with simdjson's padding: no allocation per message once warm.
+    thread_local std::string buffer;
+    if (buffer.capacity() < d_json.size() + simdjson::SIMDJSON_PADDING) buffer.reserve(d_json.size() + simdjson::SIMDJSON_PADDING);
+    buffer.assign(d_json);
+    simdjson::padded_string_view padded(buffer.data(), buffer.size(), buffer.capacity());
     od::document doc;
     if (parser.iterate(padded).get(doc)) return false;
     od::object obj;
     if (doc.get_object().get(obj)) return false;
     detail::json_reader r;
+    if (!skip_author.empty()) {
+      od::object author;
+      std::string_view id;
+      if (!obj.find_field_unordered("author").get_object().get(author) &&
+          !author.find_field_unordered("id").get_string().get(id) && id == skip_author) {
+        out = dm_message{};
+        out.author_id = std::string(id);
+        return true;
+      }
+      // Anyone else: read the whole message from the start.
+      doc.rewind();
+      if (doc.get_object().get(obj)) return false;
+    }
     dm_message m;
     bool has_author = false, has_channel = false;
     bool ok = r.fields(obj, [&](std::string_view key, od::value& v) {

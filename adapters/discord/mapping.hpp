@@ -52,7 +52,10 @@ struct dm_message {
   std::string content;
 };
 // Parses MESSAGE_CREATE's `d`; false when it is not an object with the fields above.
-bool parse_message_create(std::string_view d_json, dm_message& out);
+// When the author is `skip_author` (our own bot: every message we send to a DM echoes
+// back), only the author is read and `out` holds just that, which map_dm ignores: the
+// rest of the message, its text above all, is never decoded.
+bool parse_message_create(std::string_view d_json, dm_message& out, std::string_view skip_author = {});
 // Maps a DM to a dialog input; ignores guild messages, bots, webhooks, our own messages,
 // ephemeral system messages and message types other than default (0) and reply (19).
 mapped map_dm(const dm_message& m, std::string_view our_user_id);

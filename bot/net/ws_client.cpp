@@ -100,9 +100,12 @@ awaitable<void> read_loop(state_ptr st, Stream* ws, std::uint64_t gen) {
       report_closed(st, gen, code, ec == websocket::error::closed ? reason : ec.message());
       co_return;
     }
-    std::string text(static_cast<const char*>(buffer.data().data()), buffer.size());
+    // Handed over in place: the handler reads it before the buffer is reused.
+    std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (st->handlers.on_message) st->handlers.on_message(text);
     buffer.consume(buffer.size());
-    if (st->handlers.on_message) st->handlers.on_message(std::move(text));
+    // The handler may have reconnected (a new stream replaced this one): stop reading it.
+    if (gen != st->generation) co_return;
   }
 }
 

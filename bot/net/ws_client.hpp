@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "bot/net/event_loop.hpp"
 
@@ -15,7 +16,7 @@ namespace mlpath::net {
 
 struct ws_handlers {
   std::function<void()> on_open;
-  std::function<void(std::string text)> on_message;
+  std::function<void(std::string_view text)> on_message;  // valid only during the call
   // Close code from the peer's close frame, our own code when we closed, or 0 when the
   // connection failed without one. Called once per connect().
   std::function<void(int code, std::string reason)> on_closed;
