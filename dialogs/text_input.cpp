@@ -54,6 +54,40 @@ std::vector<std::string> split_pieces(std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+std::size_t utf8_sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;  // a stray continuation or invalid byte counts as one
+}
+
+}  // namespace
+
+std::size_t utf16_units(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = std::min(utf8_sequence_length(static_cast<unsigned char>(s[i])), s.size() - i);
+    n += len == 4 ? 2 : 1;
+    i += len;
+  }
+  return n;
+}
+
+std::size_t utf16_prefix(std::string_view s, std::size_t units) {
+  std::size_t used = 0, cut = 0;
+  while (cut < s.size()) {
+    std::size_t len = std::min(utf8_sequence_length(static_cast<unsigned char>(s[cut])), s.size() - cut);
+    std::size_t u = len == 4 ? 2 : 1;
+    if (used + u > units) break;
+    used += u;
+    cut += len;
+  }
+  return cut;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -39,4 +39,11 @@ option_match match_options(const question& q, std::string_view text);
 
 std::string to_lower(std::string_view s);
 
+// Platform length limits count UTF-16 code units (a character outside the BMP is two);
+// counting that way is the stricter of the ways a character can be counted.
+std::size_t utf16_units(std::string_view utf8);
+// The byte length of the longest prefix of `utf8` that fits in `units` UTF-16 units,
+// cut at a character boundary.
+std::size_t utf16_prefix(std::string_view utf8, std::size_t units);
+
 }  // namespace mlpath::dialogs

@@ -18,27 +18,9 @@
 
 namespace mlpath::test::discord {
 
-inline std::filesystem::path fixtures_dir() {
-  return std::filesystem::path(source_dir()) / ".." / "shared" / "fixtures" / "discord";
-}
+inline std::filesystem::path fixtures_dir() { return shared_fixtures("discord"); }
 
-inline bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-// The corpus lives outside the repository; without it the conformance tests are skipped,
-// except in CI where they are required.
-#define MLPATH_REQUIRE_DISCORD_FIXTURES()                                                            \
-  do {                                                                                               \
-    if (!std::filesystem::is_directory(::mlpath::test::discord::fixtures_dir())) {                   \
-      if (::mlpath::test::discord::in_ci()) FAIL("CI=true but the Discord fixtures are missing: "     \
-                                                 << ::mlpath::test::discord::fixtures_dir().string()); \
-      WARN("Discord fixtures not found at " << ::mlpath::test::discord::fixtures_dir().string()       \
-                                            << "; skipping the conformance suite");                  \
-      return;                                                                                        \
-    }                                                                                                \
-  } while (0)
+#define MLPATH_REQUIRE_DISCORD_FIXTURES() MLPATH_REQUIRE_FIXTURES("discord")
 
 // JSONC: // and /* */ comments removed outside strings; everything else byte for byte.
 inline std::string strip_comments(std::string_view s) {

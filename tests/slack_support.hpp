@@ -18,27 +18,9 @@
 
 namespace mlpath::test::slack {
 
-inline std::filesystem::path fixtures_dir() {
-  return std::filesystem::path(source_dir()) / ".." / "shared" / "fixtures" / "slack";
-}
+inline std::filesystem::path fixtures_dir() { return shared_fixtures("slack"); }
 
-inline bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-// The corpus lives outside the repository; without it the conformance tests are skipped,
-// except in CI where they are required.
-#define MLPATH_REQUIRE_SLACK_FIXTURES()                                                             \
-  do {                                                                                              \
-    if (!std::filesystem::is_directory(::mlpath::test::slack::fixtures_dir())) {                    \
-      if (::mlpath::test::slack::in_ci()) FAIL("CI=true but the Slack fixtures are missing: "       \
-                                               << ::mlpath::test::slack::fixtures_dir().string());  \
-      WARN("Slack fixtures not found at " << ::mlpath::test::slack::fixtures_dir().string()         \
-                                          << "; skipping the conformance suite");                   \
-      return;                                                                                       \
-    }                                                                                               \
-  } while (0)
+#define MLPATH_REQUIRE_SLACK_FIXTURES() MLPATH_REQUIRE_FIXTURES("slack")
 
 inline std::string fixture(const std::string& relative) { return read_text(fixtures_dir() / relative); }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -217,5 +218,14 @@ run_result run(const std::vector<std::string>& argv, const std::string& input, c
 
 std::string mlpath_binary() { return MLPATH_BINARY; }
 std::string source_dir() { return MLPATH_SOURCE_DIR; }
+
+std::filesystem::path shared_fixtures(const std::string& platform) {
+  return std::filesystem::path(source_dir()) / ".." / "shared" / "fixtures" / platform;
+}
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
 
 }  // namespace mlpath::test

@@ -83,4 +83,22 @@ run_result run(const std::vector<std::string>& argv, const std::string& input = 
 std::string mlpath_binary();
 std::string source_dir();
 
+// The corpus of real platform payloads in ../shared/fixtures/<platform>.
+std::filesystem::path shared_fixtures(const std::string& platform);
+bool in_ci();  // CI=true
+
+// The corpus lives outside the repository: without it a conformance test is skipped with
+// a notice, except in CI, where it is required. (Use inside a TEST_CASE.)
+#define MLPATH_REQUIRE_FIXTURES(platform)                                                       \
+  do {                                                                                          \
+    auto mlpath_fixtures_ = ::mlpath::test::shared_fixtures(platform);                          \
+    if (!std::filesystem::is_directory(mlpath_fixtures_)) {                                     \
+      if (::mlpath::test::in_ci())                                                              \
+        FAIL("CI=true but the " << (platform) << " fixtures are missing: " << mlpath_fixtures_.string()); \
+      WARN((platform) << " fixtures not found at " << mlpath_fixtures_.string()                 \
+                      << "; skipping the conformance suite");                                   \
+      return;                                                                                   \
+    }                                                                                           \
+  } while (0)
+
 }  // namespace mlpath::test

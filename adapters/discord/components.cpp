@@ -10,6 +10,7 @@
 #include <set>
 
 #include "dialogs/action_token.hpp"
+#include "dialogs/text_input.hpp"
 
 namespace mlpath::discord {
 namespace {
@@ -44,37 +45,14 @@ constexpr int style_danger = 4;
 
 constexpr std::int64_t brand_colour = 0x5865F2;
 
-std::size_t utf8_length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;  // a stray continuation or invalid byte counts as one
-}
-
-std::size_t units(std::string_view s) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    std::size_t len = std::min(utf8_length(static_cast<unsigned char>(s[i])), s.size() - i);
-    n += len == 4 ? 2 : 1;
-    i += len;
-  }
-  return n;
-}
+std::size_t units(std::string_view s) { return dialogs::utf16_units(s); }
 
 // At most `max` units, cut at a character boundary and marked with "…". A cut never
 // leaves a dangling escape backslash behind.
 std::string fit(std::string_view s, std::size_t max) {
   if (units(s) <= max) return std::string(s);
   if (max == 0) return {};
-  std::size_t budget = max - 1, used = 0, cut = 0;
-  while (cut < s.size()) {
-    std::size_t len = std::min(utf8_length(static_cast<unsigned char>(s[cut])), s.size() - cut);
-    std::size_t u = len == 4 ? 2 : 1;
-    if (used + u > budget) break;
-    used += u;
-    cut += len;
-  }
+  std::size_t cut = dialogs::utf16_prefix(s, max - 1);
   std::size_t slashes = 0;
   while (slashes < cut && s[cut - 1 - slashes] == '\\') ++slashes;
   if (slashes % 2) --cut;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "dialogs/action_token.hpp"
+#include "dialogs/text_input.hpp"
 
 namespace mlpath::slack {
 namespace {
@@ -34,37 +35,14 @@ constexpr int max_input_length = 3000;       // plain_text_input max_length
 constexpr std::size_t max_fallback = 3000;   // top-level text: far below Slack's 40k, it is a preview
 constexpr std::size_t max_buttons_inline = 5;
 
-std::size_t utf8_length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;  // a stray continuation or invalid byte counts as one
-}
-
-std::size_t units(std::string_view s) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    std::size_t len = std::min(utf8_length(static_cast<unsigned char>(s[i])), s.size() - i);
-    n += len == 4 ? 2 : 1;
-    i += len;
-  }
-  return n;
-}
+std::size_t units(std::string_view s) { return dialogs::utf16_units(s); }
 
 // At most `max` units, cut at a character boundary and marked with "…". In mrkdwn the
 // cut also avoids splitting an entity (&amp;) or a link (<url|label>) we wrote.
 std::string fit(std::string_view s, std::size_t max, bool markup = false) {
   if (units(s) <= max) return std::string(s);
   if (max == 0) return {};
-  std::size_t budget = max - 1, used = 0, cut = 0;
-  while (cut < s.size()) {
-    std::size_t len = std::min(utf8_length(static_cast<unsigned char>(s[cut])), s.size() - cut);
-    std::size_t u = len == 4 ? 2 : 1;
-    if (used + u > budget) break;
-    used += u;
-    cut += len;
-  }
+  std::size_t cut = dialogs::utf16_prefix(s, max - 1);
   if (markup && cut > 0) {
     std::string_view kept = s.substr(0, cut);
     auto amp = kept.rfind('&');
