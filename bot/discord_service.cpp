@@ -207,6 +207,7 @@ void discord_service::flush() {
     g.commit();
   } catch (const std::exception& e) {
     stored = false;
+    attributed_.clear();  // the rolled-back batch may have held new attributions
     spdlog::error("discord: cannot store {} interactions: {}", batch.size(), e.what());
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
