@@ -343,12 +343,8 @@ json::object render_error(const error_reply& r, bool ephemeral) {
   return m.finish(ephemeral);
 }
 
-json::object render_confirm(const confirm_reply& r, bool ephemeral) {
-  message m;
-  m.content = md(r.text);
-  m.buttons(r.actions);
-  return m.finish(ephemeral);
-}
+// A confirmation looks like any text with buttons; its danger style travels in the actions.
+json::object render_confirm(const confirm_reply& r, bool ephemeral) { return render_text({r.text, r.actions}, ephemeral); }
 
 // Buttons for "See my matches" and friends first; then one Change button per question
 // while they fit in the remaining rows, else "Change an answer" selects whose custom_id

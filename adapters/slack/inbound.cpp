@@ -75,12 +75,21 @@ class json_reader {
   std::string container_channel_, channel_object_id_, message_ts_fallback_;
   std::vector<state_value> view_state_;
 
-  bool top(od::object obj) {
-    for (auto field : obj) {
+  // Calls f(key, value) for each member, stopping at the first false.
+  template <class F>
+  bool fields(od::object o, F&& f) {
+    for (auto field : o) {
       std::string_view key;
       od::value v;
       if (auto e = field.unescaped_key().get(key)) return fail(e);
       if (auto e = field.value().get(v)) return fail(e);
+      if (!f(key, v)) return false;
+    }
+    return true;
+  }
+
+  bool top(od::object obj) {
+    return fields(obj, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "type") ok = id(v, in_.type);
       else if (key == "challenge") ok = id(v, in_.challenge, &has_challenge_);
@@ -107,9 +116,8 @@ class json_reader {
       else if (key == "actions") ok = with_array(v, [&](od::array a) { has_actions_ = true; return actions(a); });
       else if (key == "state") ok = with_object(v, [&](od::object o) { return state(o, in_.state); });
       else if (key == "view") ok = with_object(v, [&](od::object o) { has_view_ = true; return view(o); });
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
  private:
@@ -210,14 +218,10 @@ class json_reader {
     if (!yes) return id(v, out, present);
     od::object o;
     if (auto e = v.get_object().get(o)) return fail(e);
-    for (auto field : o) {
-      std::string_view key;
-      od::value child;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(child)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& child) {
       if (key == "id" && !id(child, out, present)) return false;
-    }
-    return true;
+      return true;
+    });
   }
 
   bool team(od::value& v) {
@@ -227,36 +231,23 @@ class json_reader {
     if (!yes) return in_.team_id.empty() ? id(v, in_.team_id) : true;
     od::object o;
     if (auto e = v.get_object().get(o)) return fail(e);
-    for (auto field : o) {
-      std::string_view key;
-      od::value child;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(child)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& child) {
       bool ok = true;
       if (key == "id") ok = id(child, in_.team_id);
       else if (key == "enterprise_id" && in_.enterprise_id.empty()) ok = id(child, in_.enterprise_id);
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
   bool enterprise(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value child;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(child)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& child) {
       if (key == "id" && !id(child, in_.enterprise_id)) return false;
-    }
-    return true;
+      return true;
+    });
   }
 
   bool event(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "type") ok = id(v, in_.event_type, &has_event_type_);
       else if (key == "subtype") ok = id(v, in_.subtype);
@@ -272,24 +263,18 @@ class json_reader {
       else if (key == "bot_profile") ok = with_object(v, [&](od::object p) { return bot_profile(p); });
       else if (key == "tab") ok = id(v, in_.tab);
       else if (key == "tokens") ok = with_object(v, [&](od::object t) { return tokens(t); });
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
   bool bot_profile(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       bool ok = true;
       // A bot message always names its bot; the profile repeats it, so either will do.
       if (key == "id" && in_.bot_id.empty()) ok = id(v, in_.bot_id);
       else if (key == "app_id" && in_.app_id.empty()) ok = id(v, in_.app_id);
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
   bool string_list(od::value& v, std::vector<std::string>& out) {
@@ -306,45 +291,31 @@ class json_reader {
   }
 
   bool tokens(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "bot") ok = string_list(v, in_.revoked_bot_users);
       else if (key == "oauth") ok = string_list(v, in_.revoked_user_tokens);
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
   bool container(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "type") ok = id(v, in_.container_type);
       else if (key == "message_ts") ok = id(v, in_.message_ts);
       else if (key == "channel_id") ok = id(v, container_channel_);
       else if (key == "is_ephemeral") ok = boolean(v, container_ephemeral_);
       else if (key == "view_id" && in_.view_id.empty()) ok = id(v, in_.view_id);
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
   bool message(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       if (key == "ts" && !id(v, message_ts_fallback_)) return false;
-    }
-    return true;
+      return true;
+    });
   }
 
   // Option values wherever a selection can sit: "value", {"value": ...}, or a list of either.
@@ -360,18 +331,14 @@ class json_reader {
     if (t == od::json_type::object) {
       od::object o;
       if (auto e = v.get_object().get(o)) return fail(e);
-      for (auto field : o) {
-        std::string_view key;
-        od::value child;
-        if (auto e = field.unescaped_key().get(key)) return fail(e);
-        if (auto e = field.value().get(child)) return fail(e);
+      return fields(o, [&](std::string_view key, od::value& child) {
         if (key == "value") {
           std::string s;
           if (!id(child, s)) return false;
           if (!s.empty() && out.size() < max_selected) out.push_back(std::move(s));
         }
-      }
-      return true;
+        return true;
+      });
     }
     if (t == od::json_type::array && depth == 0) {
       od::array a;
@@ -402,20 +369,15 @@ class json_reader {
   }
 
   bool action(od::object o, block_action& act) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "action_id") ok = id(v, act.action_id);
       else if (key == "block_id") ok = id(v, act.block_id);
       else if (key == "type") ok = id(v, act.type);
       else if (key == "value") ok = id(v, act.value);
       else if (key.substr(0, 9) == "selected_") ok = selection(v, act.selected);
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
   // {"values": {block_id: {action_id: {"type": ..., "value"|"selected_*": ...}}}}
@@ -457,11 +419,7 @@ class json_reader {
       bool seen = false;
       if (!with_object(ev, [&](od::object o) {
             seen = true;
-            for (auto field : o) {
-              std::string_view key;
-              od::value v;
-              if (auto e = field.unescaped_key().get(key)) return fail(e);
-              if (auto e = field.value().get(v)) return fail(e);
+            return fields(o, [&](std::string_view key, od::value& v) {
               bool ok = true;
               if (key == "type") {
                 ok = id(v, sv.type);
@@ -473,9 +431,8 @@ class json_reader {
               } else if (key.substr(0, 9) == "selected_") {
                 ok = selection(v, sv.values);
               }
-              if (!ok) return false;
-            }
-            return true;
+              return ok;
+            });
           }))
         return false;
       if (seen && out.size() < max_state_values) out.push_back(std::move(sv));
@@ -484,19 +441,14 @@ class json_reader {
   }
 
   bool view(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
+    return fields(o, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "id") ok = id(v, in_.view_id);
       else if (key == "callback_id") ok = id(v, in_.callback_id);
       else if (key == "private_metadata") ok = text(v, in_.private_metadata);
       else if (key == "state") ok = with_object(v, [&](od::object s) { return state(s, view_state_); });
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 };
 
