@@ -13,7 +13,6 @@
 #include <mutex>
 #include <thread>
 
-#include "dialogs/reply_json.hpp"
 
 namespace mlpath::storage {
 namespace json = boost::json;
@@ -173,11 +172,39 @@ CREATE TABLE community_members (
 );
 CREATE INDEX community_members_by_user ON community_members (user_id);
 )sql",
+    // 5: typed outbox messages. Where a message goes (channel, ts, token, ...) moves into
+    // its body next to the platform payload, and `queue` says which messages must keep
+    // their order. Unsent messages of the earlier shapes are rewritten in place.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN queue TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET queue = 'channel:' || platform || ':' || channel WHERE user_id IS NULL;
+UPDATE outbox SET body = CASE kind
+    WHEN 'slack.post' THEN json_object('channel', channel, 'ref', ref, 'payload', json(body))
+    WHEN 'slack.update' THEN json_object('channel', coalesce(json_extract(body, '$.channel'), channel),
+                                         'ts', coalesce(json_extract(body, '$.ts'), ''),
+                                         'payload', json_remove(body, '$.channel', '$.ts'))
+    WHEN 'slack.update_ref' THEN json_object('ref', ref, 'payload', json(body))
+    WHEN 'slack.ephemeral' THEN json_object('channel', channel,
+                                            'user', coalesce((SELECT user_ref FROM users WHERE id = outbox.user_id), ''),
+                                            'payload', json(body))
+    WHEN 'discord.post' THEN json_object('channel', channel, 'payload', json(body))
+    WHEN 'discord.followup' THEN json_object('token', ref, 'payload', json(body))
+    WHEN 'discord.callback' THEN json_object('interaction_id', substr(ref, 1, instr(ref, '/') - 1),
+                                             'token', substr(ref, instr(ref, '/') + 1), 'payload', json(body))
+    ELSE body END
+  WHERE sent_at IS NULL AND failed_at IS NULL AND json_valid(body);
+ALTER TABLE outbox DROP COLUMN channel;
+ALTER TABLE outbox DROP COLUMN ref;
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
 std::int64_t secs(timestamp t) { return t.time_since_epoch().count(); }
 timestamp at(std::int64_t s) { return timestamp(std::chrono::seconds(s)); }
+std::optional<timestamp> maybe_at(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return at(c.getInt64());
+}
 
 std::string options_text(const std::vector<std::string>& v) {
   json::array a;
@@ -408,7 +435,11 @@ class sqlite_store final : public store {
       if (!t.erase_user) write_answers(t);
       for (const auto& m : t.outbox) {
         outbox_message copy = m;
-        if (t.erase_user) copy.user_id = 0;  // the goodbye outlives the person's rows
+        if (t.erase_user && copy.user_id) {
+          // The goodbye outlives the person's rows, and its parts keep their order.
+          if (copy.queue.empty()) copy.queue = "erased:" + std::to_string(copy.user_id);
+          copy.user_id = 0;
+        }
         insert_outbox(copy, t.now);
       }
       if (t.inbox_done) mark_inbox_done(t.inbox_done->first, t.inbox_done->second, t.now);
@@ -476,74 +507,55 @@ class sqlite_store final : public store {
     guard([&] { write_result(user_id, r); });
   }
 
-  std::optional<std::string> export_user(const user_ref& u) override {
-    return guard([&]() -> std::optional<std::string> {
+  std::optional<user_export> export_user(const user_ref& u) override {
+    return guard([&]() -> std::optional<user_export> {
       auto id = find_user(u);
       if (!id) return std::nullopt;
-      json::object doc;
+      user_export out;
+      out.user = u;
       {
         SQLite::Statement q(db_, "SELECT created_at FROM users WHERE id = ?");
         q.bind(1, *id);
-        q.executeStep();
-        doc["user"] = json::object{{"platform", u.platform},
-                                   {"tenant", u.tenant},
-                                   {"user", u.user},
-                                   {"created_at", q.getColumn(0).getInt64()}};
+        if (q.executeStep()) out.created_at = at(q.getColumn(0).getInt64());
       }
-      doc["conversation"] = nullptr;
       loaded_conversation lc = load_conversation(*id);
-      if (lc.revision > 0) {
-        const conversation& c = lc.state;
-        json::array answers;
-        for (const auto& a : c.answers) {
-          json::object o = dialogs::answer_json(a);
-          o["answered_at"] = secs(a.at);
-          answers.push_back(std::move(o));
-        }
-        doc["conversation"] = json::object{{"flow", c.flow_id},
-                                           {"flow_version", c.flow_version},
-                                           {"stage", dialogs::to_string(c.at)},
-                                           {"current_question", c.current},
-                                           {"round", c.round},
-                                           {"started_at", secs(c.started)},
-                                           {"last_activity", secs(c.last_activity)},
-                                           {"answers", std::move(answers)}};
-      }
-      json::array history;
+      if (lc.revision > 0) out.conversation = std::move(lc.state);
       SQLite::Statement h(db_,
                           "SELECT round, question, options, text, skipped, flow_version, answered_at FROM answer_log "
                           "WHERE user_id = ? ORDER BY id");
       h.bind(1, *id);
       while (h.executeStep()) {
-        json::array opts;
-        for (const auto& s : options_from(h.getColumn(2).getString())) opts.emplace_back(s);
-        history.push_back(json::object{{"round", h.getColumn(0).getInt()},
-                                       {"question", h.getColumn(1).getString()},
-                                       {"options", std::move(opts)},
-                                       {"text", h.getColumn(3).getString()},
-                                       {"skipped", h.getColumn(4).getInt() != 0},
-                                       {"flow_version", h.getColumn(5).getInt()},
-                                       {"answered_at", h.getColumn(6).getInt64()}});
+        logged_answer l;
+        l.round = h.getColumn(0).getInt();
+        l.given.question = h.getColumn(1).getString();
+        l.given.options = options_from(h.getColumn(2).getString());
+        l.given.text = h.getColumn(3).getString();
+        l.given.skipped = h.getColumn(4).getInt() != 0;
+        l.flow_version = h.getColumn(5).getInt();
+        l.given.at = at(h.getColumn(6).getInt64());
+        out.history.push_back(std::move(l));
       }
-      doc["answer_history"] = std::move(history);
-      doc["result"] = nullptr;
-      if (auto r = load_result(*id)) {
-        std::error_code ec;
-        json::value v = json::parse(r->json, ec);
-        doc["result"] = json::object{{"scoring_version", r->scoring_version},
-                                     {"computed_at", secs(r->computed_at)},
-                                     {"match", ec ? json::value(r->json) : v}};
-      }
-      doc["checkins"] = rows_json("SELECT weekday, local_time, tz, next_due_at, active, paused_reason FROM "
-                                  "checkin_schedules WHERE user_id = ?",
-                                  *id);
-      doc["checkin_history"] = rows_json(
-          "SELECT week, sent_at, reminded_at, answered_at, progress, note FROM checkin_history WHERE user_id = ? "
-          "ORDER BY id",
-          *id);
-      doc["messages"] = rows_json(
-          "SELECT platform, channel, kind, body, created_at, sent_at FROM outbox WHERE user_id = ? ORDER BY id", *id);
-      return json::serialize(doc);
+      out.result = load_result(*id);
+      SQLite::Statement cs(db_,
+                           "SELECT weekday, local_time, tz, next_due_at, active, coalesce(paused_reason, '') "
+                           "FROM checkin_schedules WHERE user_id = ?");
+      cs.bind(1, *id);
+      while (cs.executeStep())
+        out.checkins.push_back({cs.getColumn(0).getInt(), cs.getColumn(1).getString(), cs.getColumn(2).getString(),
+                                at(cs.getColumn(3).getInt64()), cs.getColumn(4).getInt() != 0, cs.getColumn(5).getString()});
+      SQLite::Statement ch(db_,
+                           "SELECT week, sent_at, reminded_at, answered_at, coalesce(progress, ''), coalesce(note, '') "
+                           "FROM checkin_history WHERE user_id = ? ORDER BY id");
+      ch.bind(1, *id);
+      while (ch.executeStep())
+        out.checkin_history.push_back({ch.getColumn(0).getString(), maybe_at(ch.getColumn(1)), maybe_at(ch.getColumn(2)),
+                                       maybe_at(ch.getColumn(3)), ch.getColumn(4).getString(), ch.getColumn(5).getString()});
+      SQLite::Statement m(db_, "SELECT platform, kind, body, created_at, sent_at FROM outbox WHERE user_id = ? ORDER BY id");
+      m.bind(1, *id);
+      while (m.executeStep())
+        out.messages.push_back({m.getColumn(0).getString(), m.getColumn(1).getString(), m.getColumn(2).getString(),
+                                at(m.getColumn(3).getInt64()), maybe_at(m.getColumn(4))});
+      return out;
     });
   }
 
@@ -637,8 +649,8 @@ class sqlite_store final : public store {
   std::vector<outbox_message> outbox_pending(std::int64_t after_id, std::size_t limit) override {
     return guard([&] {
       std::vector<outbox_message> out;
-      auto& q = cached("SELECT id, coalesce(user_id, 0), platform, tenant, channel, kind, ref, body, attempts, "
-                       "next_attempt_at FROM outbox WHERE id > ? AND sent_at IS NULL AND failed_at IS NULL "
+      auto& q = cached("SELECT id, coalesce(user_id, 0), platform, tenant, queue, kind, body, attempts, "
+                       "next_attempt_at, created_at FROM outbox WHERE id > ? AND sent_at IS NULL AND failed_at IS NULL "
                        "ORDER BY id LIMIT ?");
       q.bind(1, after_id);
       q.bind(2, static_cast<std::int64_t>(limit));
@@ -648,12 +660,12 @@ class sqlite_store final : public store {
         m.user_id = q.getColumn(1).getInt64();
         m.platform = q.getColumn(2).getString();
         m.tenant = q.getColumn(3).getString();
-        m.channel = q.getColumn(4).getString();
+        m.queue = q.getColumn(4).getString();
         m.kind = q.getColumn(5).getString();
-        m.ref = q.getColumn(6).getString();
-        m.body = q.getColumn(7).getString();
-        m.attempts = q.getColumn(8).getInt();
-        m.next_attempt_at = at(q.getColumn(9).getInt64());
+        m.body = q.getColumn(6).getString();
+        m.attempts = q.getColumn(7).getInt();
+        m.next_attempt_at = at(q.getColumn(8).getInt64());
+        m.created_at = at(q.getColumn(9).getInt64());
         out.push_back(std::move(m));
       }
       q.reset();
@@ -695,10 +707,18 @@ class sqlite_store final : public store {
     });
   }
 
-  std::size_t outbox_depth() override {
+  outbox_stats outbox_summary() override {
     return guard([&] {
-      return static_cast<std::size_t>(
-          db_.execAndGet("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL").getInt64());
+      outbox_stats out;
+      // Both come from the partial index of unsent messages (ids grow with creation time).
+      auto& q = cached("SELECT count(*), (SELECT created_at FROM outbox WHERE id = min(o.id)) FROM outbox o "
+                       "WHERE o.sent_at IS NULL AND o.failed_at IS NULL");
+      if (q.executeStep()) {
+        out.depth = static_cast<std::size_t>(q.getColumn(0).getInt64());
+        out.oldest = maybe_at(q.getColumn(1));
+      }
+      q.reset();
+      return out;
     });
   }
 
@@ -855,18 +875,6 @@ class sqlite_store final : public store {
     });
   }
 
-  std::optional<installation> find_installation(std::string_view platform, std::string_view tenant) override {
-    return guard([&]() -> std::optional<installation> {
-      SQLite::Statement q(db_,
-                          "SELECT platform, tenant, bot_token, bot_user_id, bot_id, scopes, installed_at "
-                          "FROM installations WHERE platform = ? AND tenant = ?");
-      q.bind(1, std::string(platform));
-      q.bind(2, std::string(tenant));
-      if (!q.executeStep()) return std::nullopt;
-      return read_installation(q);
-    });
-  }
-
   std::vector<installation> installations(std::string_view platform) override {
     return guard([&] {
       std::vector<installation> out;
@@ -879,7 +887,7 @@ class sqlite_store final : public store {
     });
   }
 
-  bool delete_installation(std::string_view platform, std::string_view tenant) override {
+  bool delete_installation(std::string_view platform, std::string_view tenant, timestamp now) override {
     return guard([&] {
       write_scope tx(*this);
       SQLite::Statement q(db_, "DELETE FROM installations WHERE platform = ? AND tenant = ?");
@@ -894,10 +902,11 @@ class sqlite_store final : public store {
       stop.bind(2, std::string(tenant));
       stop.exec();
       SQLite::Statement drop(db_,
-                             "UPDATE outbox SET failed_at = strftime('%s','now'), last_error = 'uninstalled' "
+                             "UPDATE outbox SET failed_at = ?, last_error = 'uninstalled' "
                              "WHERE sent_at IS NULL AND failed_at IS NULL AND platform = ? AND tenant = ?");
-      drop.bind(1, std::string(platform));
-      drop.bind(2, std::string(tenant));
+      drop.bind(1, secs(now));
+      drop.bind(2, std::string(platform));
+      drop.bind(3, std::string(tenant));
       drop.exec();
       tx.commit();
       return removed;
@@ -915,18 +924,17 @@ class sqlite_store final : public store {
   }
 
   void insert_outbox(const outbox_message& m, timestamp now) {
-    auto& q = cached("INSERT INTO outbox (user_id, platform, tenant, channel, kind, ref, body, created_at, "
-                     "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    auto& q = cached("INSERT INTO outbox (user_id, platform, tenant, queue, kind, body, created_at, "
+                     "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (m.user_id) q.bind(1, m.user_id);
     else q.bind(1);
     q.bind(2, m.platform);
     q.bind(3, m.tenant);
-    q.bind(4, m.channel);
+    q.bind(4, m.queue);
     q.bind(5, m.kind);
-    q.bind(6, m.ref);
-    q.bind(7, m.body);
-    q.bind(8, secs(now));
-    q.bind(9, secs(m.next_attempt_at));
+    q.bind(6, m.body);
+    q.bind(7, secs(now));
+    q.bind(8, secs(m.next_attempt_at));
     q.exec();
   }
 
@@ -983,23 +991,6 @@ class sqlite_store final : public store {
     q.bind(6, r.json);
     q.bind(7, secs(r.computed_at));
     q.exec();
-  }
-
-  json::array rows_json(const char* sql, std::int64_t id) {
-    json::array rows;
-    SQLite::Statement q(db_, sql);
-    q.bind(1, id);
-    while (q.executeStep()) {
-      json::object row;
-      for (int i = 0; i < q.getColumnCount(); ++i) {
-        SQLite::Column col = q.getColumn(i);
-        if (col.isNull()) row[col.getName()] = nullptr;
-        else if (col.isInteger()) row[col.getName()] = col.getInt64();
-        else row[col.getName()] = col.getString();
-      }
-      rows.push_back(std::move(row));
-    }
-    return rows;
   }
 
   std::string path_;

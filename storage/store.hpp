@@ -14,18 +14,13 @@
 #include <vector>
 
 #include "dialogs/conversation.hpp"
+#include "dialogs/user_ref.hpp"
 
 namespace mlpath::storage {
 
 using dialogs::timestamp;
 
-// A person on one platform: (platform, tenant, user) is unique. Tenant is the Slack team
-// or Discord guild the person reached us through ("" where there is none).
-struct user_ref {
-  std::string platform;  // slack, discord, console
-  std::string tenant;
-  std::string user;
-};
+using dialogs::user_ref;
 
 // Any storage failure, with a message fit for one line of output.
 class storage_error : public std::runtime_error {
@@ -64,17 +59,25 @@ struct inbox_event {
 };
 
 // A message to send, stored in the same transaction as the state change that caused it.
+// Storage keeps it as data and does not interpret it: `kind` names one of the closed set
+// of message types in bot/outbox/message.hpp and `body` holds that type's fields.
 struct outbox_message {
-  std::int64_t id = 0;       // assigned on insert; sends happen in id order per user
+  std::int64_t id = 0;       // assigned on insert; sends happen in id order per queue
   std::int64_t user_id = 0;  // 0: not tied to a person (e.g. the goodbye after an erase)
-  std::string platform;
+  std::string platform;      // which sender delivers it: slack, discord
   std::string tenant;        // workspace / guild, picks the credentials
-  std::string channel;       // "" = the person's DM, opened on demand
-  std::string kind;          // what to do: e.g. slack.post, slack.update, slack.ephemeral
-  std::string ref;           // what it is about, e.g. the question token a post can later update
-  std::string body;          // the rendered payload (JSON)
+  std::string queue;         // messages with the same queue go out in id order; "" = the person's
+  std::string kind;          // the message type's stable id, e.g. slack.post
+  std::string body;          // the type's fields (JSON)
   int attempts = 0;
   timestamp next_attempt_at{};
+  timestamp created_at{};    // set on insert
+};
+
+// What is waiting to be sent, for /metrics.
+struct outbox_stats {
+  std::size_t depth = 0;                 // neither sent nor failed
+  std::optional<timestamp> oldest;       // when the oldest of them was created
 };
 
 // Everything one turn changes, written in one transaction.
@@ -88,6 +91,50 @@ struct turn_record {
   std::vector<outbox_message> outbox;   // replies to send once committed
   std::optional<std::pair<std::string, std::string>> inbox_done;  // (source, event_id) this turn consumed
   timestamp now{};
+};
+
+// One entry of the answer history (every answer ever given, not only the current ones).
+struct logged_answer {
+  int round = 0;
+  int flow_version = 0;
+  dialogs::answer given;
+};
+
+// A weekly check-in schedule as stored.
+struct checkin_schedule_row {
+  int weekday = 0;          // 0 = Sunday ... 6 = Saturday
+  std::string local_time;   // HH:MM
+  std::string zone;         // IANA name
+  timestamp next_due{};
+  bool active = true;
+  std::string paused_reason;
+};
+
+struct checkin_history_row {
+  std::string week;  // ISO week, e.g. 2026-W49
+  std::optional<timestamp> sent_at, reminded_at, answered_at;
+  std::string progress;
+  std::string note;
+};
+
+struct message_row {
+  std::string platform;
+  std::string kind;
+  std::string body;
+  timestamp created_at{};
+  std::optional<timestamp> sent_at;
+};
+
+// Everything stored about one person (mlpath user export).
+struct user_export {
+  user_ref user;
+  timestamp created_at{};
+  std::optional<dialogs::conversation> conversation;  // with its current answers
+  std::vector<logged_answer> history;
+  std::optional<stored_result> result;
+  std::vector<checkin_schedule_row> checkins;
+  std::vector<checkin_history_row> checkin_history;
+  std::vector<message_row> messages;
 };
 
 // Aggregate numbers for one community (a Discord server): never individual data.
@@ -124,8 +171,8 @@ class store {
   virtual std::optional<stored_result> load_result(std::int64_t user_id) = 0;
   virtual void save_result(std::int64_t user_id, const stored_result& r) = 0;
 
-  // Everything stored about one person, as a JSON document; nullopt when unknown.
-  virtual std::optional<std::string> export_user(const user_ref& u) = 0;
+  // Everything stored about one person; nullopt when unknown.
+  virtual std::optional<user_export> export_user(const user_ref& u) = 0;
   // Erases everything stored about one person; false when unknown.
   virtual bool erase_user(const user_ref& u) = 0;
 
@@ -152,7 +199,7 @@ class store {
   virtual void outbox_sent(std::int64_t id, timestamp at) = 0;
   virtual void outbox_retry(std::int64_t id, int attempts, timestamp next_attempt, std::string_view error) = 0;
   virtual void outbox_failed(std::int64_t id, std::string_view error, timestamp at) = 0;
-  virtual std::size_t outbox_depth() = 0;  // not yet sent nor failed
+  virtual outbox_stats outbox_summary() = 0;
 
   // Messages we posted that a later reply updates (e.g. a question, once answered).
   virtual void remember_message(std::int64_t user_id, std::string_view ref, std::string_view channel,
@@ -177,11 +224,11 @@ class store {
   // The person cannot be messaged any more (e.g. Discord 50007): pause their check-ins.
   virtual void pause_checkins(std::int64_t user_id, std::string_view reason) = 0;
 
-  // Installations. Deleting one also stops the check-ins of its people.
+  // Installations. Deleting one also stops the check-ins of its people and gives up on
+  // what was still to be sent there (marked failed at `now`).
   virtual void save_installation(const installation& i) = 0;
-  virtual std::optional<installation> find_installation(std::string_view platform, std::string_view tenant) = 0;
   virtual std::vector<installation> installations(std::string_view platform) = 0;
-  virtual bool delete_installation(std::string_view platform, std::string_view tenant) = 0;
+  virtual bool delete_installation(std::string_view platform, std::string_view tenant, timestamp now) = 0;
 };
 
 // Runs writes in one batch; rolls back unless committed.

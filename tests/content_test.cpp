@@ -4,12 +4,13 @@
 
 #include <algorithm>
 
-#include "dialogs/content_loader.hpp"
-#include "dialogs/json_tree.hpp"
+#include "bot/content/content_loader.hpp"
+#include "bot/content/json_tree.hpp"
 #include "test_support.hpp"
 
 using namespace mlpath;
 using namespace mlpath::dialogs;
+using namespace mlpath::loader;
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "adapters/discord/interaction.hpp"
+#include "bot/net/crypto.hpp"
 #include "discord_support.hpp"
 
 using namespace mlpath;
@@ -15,6 +16,9 @@ namespace fx = mlpath::test::discord;
 namespace json = boost::json;
 
 namespace {
+
+const mlpath::adapters::crypto_primitives crypto = mlpath::net::crypto_primitives();
+
 
 parse_failure parse_fails(std::string_view body) {
   auto r = parse_interaction(body);
@@ -30,17 +34,17 @@ TEST_CASE("a body signed with the application key verifies", "[discord][signatur
   fx::signer s;
   std::string body = R"({"type":1,"id":"1","token":"t","application_id":"2"})";
   std::string ts = "1700000000";
-  CHECK(verify_interaction(s.public_key_hex(), s.sign(ts, body), ts, body) == verify_result::ok);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), s.sign(ts, body), ts, body) == verify_result::ok);
   // Upper-case hex is hex too.
   std::string upper_sig = s.sign(ts, body);
   for (char& c : upper_sig) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::string upper_key = s.public_key_hex();
   for (char& c : upper_key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  CHECK(verify_interaction(upper_key, upper_sig, ts, body) == verify_result::ok);
+  CHECK(verify_interaction(crypto, upper_key, upper_sig, ts, body) == verify_result::ok);
   // Empty bodies and binary bytes are signed like anything else.
   std::string odd("\x00\xff{}", 4);
-  CHECK(verify_interaction(s.public_key_hex(), s.sign(ts, odd), ts, odd) == verify_result::ok);
-  CHECK(verify_interaction(s.public_key_hex(), s.sign(ts, ""), ts, "") == verify_result::ok);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), s.sign(ts, odd), ts, odd) == verify_result::ok);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), s.sign(ts, ""), ts, "") == verify_result::ok);
 }
 
 TEST_CASE("wrong key, altered body or timestamp fail the signature", "[discord][signature]") {
@@ -48,20 +52,20 @@ TEST_CASE("wrong key, altered body or timestamp fail the signature", "[discord][
   std::string body = R"({"type":2,"data":{"name":"mlpath"}})";
   std::string ts = "1700000000";
   std::string sig = s.sign(ts, body);
-  CHECK(verify_interaction(other.public_key_hex(), sig, ts, body) == verify_result::bad_signature);
-  CHECK(verify_interaction(s.public_key_hex(), sig, ts, body + " ") == verify_result::bad_signature);
-  CHECK(verify_interaction(s.public_key_hex(), sig, ts, R"({"type":2,"data":{"name":"mlpatH"}})") ==
+  CHECK(verify_interaction(crypto, other.public_key_hex(), sig, ts, body) == verify_result::bad_signature);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), sig, ts, body + " ") == verify_result::bad_signature);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), sig, ts, R"({"type":2,"data":{"name":"mlpatH"}})") ==
         verify_result::bad_signature);
-  CHECK(verify_interaction(s.public_key_hex(), sig, "1700000001", body) == verify_result::bad_signature);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), sig, "1700000001", body) == verify_result::bad_signature);
   // Moving bytes between timestamp and body keeps the concatenation but is still the
   // same message: Discord signs timestamp + body, so this verifies (documented behaviour).
-  CHECK(verify_interaction(s.public_key_hex(), sig, ts + "{", body.substr(1)) == verify_result::ok);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), sig, ts + "{", body.substr(1)) == verify_result::ok);
   // One flipped bit in the signature.
   std::string flipped = sig;
   flipped[10] = flipped[10] == '0' ? '1' : '0';
-  CHECK(verify_interaction(s.public_key_hex(), flipped, ts, body) == verify_result::bad_signature);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), flipped, ts, body) == verify_result::bad_signature);
   // Another message's valid signature.
-  CHECK(verify_interaction(s.public_key_hex(), s.sign(ts, "{}"), ts, body) == verify_result::bad_signature);
+  CHECK(verify_interaction(crypto, s.public_key_hex(), s.sign(ts, "{}"), ts, body) == verify_result::bad_signature);
 }
 
 TEST_CASE("missing headers and non-hex or wrong-length values are refused", "[discord][signature]") {
@@ -70,29 +74,29 @@ TEST_CASE("missing headers and non-hex or wrong-length values are refused", "[di
   std::string ts = "1700000000";
   std::string sig = s.sign(ts, body);
   std::string key = s.public_key_hex();
-  CHECK(verify_interaction(key, "", ts, body) == verify_result::missing_headers);
-  CHECK(verify_interaction(key, sig, "", body) == verify_result::missing_headers);
-  CHECK(verify_interaction(key, "", "", body) == verify_result::missing_headers);
+  CHECK(verify_interaction(crypto, key, "", ts, body) == verify_result::missing_headers);
+  CHECK(verify_interaction(crypto, key, sig, "", body) == verify_result::missing_headers);
+  CHECK(verify_interaction(crypto, key, "", "", body) == verify_result::missing_headers);
 
   // Non-hex anywhere, even where a lenient decoder would stop early and accept the prefix.
   std::string bad = sig;
   bad[127] = 'g';
-  CHECK(verify_interaction(key, bad, ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key, bad, ts, body) == verify_result::malformed);
   bad = sig;
   bad[0] = 'z';
-  CHECK(verify_interaction(key, bad, ts, body) == verify_result::malformed);
-  CHECK(verify_interaction(key, sig.substr(0, 126), ts, body) == verify_result::malformed);
-  CHECK(verify_interaction(key, sig + "00", ts, body) == verify_result::malformed);
-  CHECK(verify_interaction(key, sig.substr(0, 127), ts, body) == verify_result::malformed);
-  CHECK(verify_interaction(key, " " + sig.substr(1), ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key, bad, ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key, sig.substr(0, 126), ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key, sig + "00", ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key, sig.substr(0, 127), ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key, " " + sig.substr(1), ts, body) == verify_result::malformed);
   // A broken public key (configuration error) fails closed.
-  CHECK(verify_interaction(key.substr(0, 62), sig, ts, body) == verify_result::malformed);
-  CHECK(verify_interaction("", sig, ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, key.substr(0, 62), sig, ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, "", sig, ts, body) == verify_result::malformed);
   std::string bad_key = key;
   bad_key[5] = 'x';
-  CHECK(verify_interaction(bad_key, sig, ts, body) == verify_result::malformed);
+  CHECK(verify_interaction(crypto, bad_key, sig, ts, body) == verify_result::malformed);
   // An all-zero key and signature: valid hex, never a valid signature.
-  CHECK(verify_interaction(std::string(64, '0'), std::string(128, '0'), ts, body) == verify_result::bad_signature);
+  CHECK(verify_interaction(crypto, std::string(64, '0'), std::string(128, '0'), ts, body) == verify_result::bad_signature);
 
   CHECK(std::string(to_string(verify_result::ok)) == "ok");
   CHECK(std::string(to_string(verify_result::bad_signature)) == "bad_signature");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/discord/interaction.hpp"
+#include "adapters/common/bytes.hpp"
 #include "bot/net/crypto.hpp"
 #include "test_support.hpp"
 
@@ -381,12 +382,12 @@ struct interaction_builder {
 struct signer {
   net::ed25519_key_pair keys = net::ed25519_keypair();
   std::string public_key_hex() const {
-    return net::to_hex(reinterpret_cast<const unsigned char*>(keys.public_key.data()), keys.public_key.size());
+    return adapters::to_hex(reinterpret_cast<const unsigned char*>(keys.public_key.data()), keys.public_key.size());
   }
   std::string sign(std::string_view timestamp, std::string_view body) const {
     std::string message = std::string(timestamp) + std::string(body);
     std::string sig = net::ed25519_sign(keys.private_key, message);
-    return net::to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
+    return adapters::to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
   }
 };
 

@@ -3,7 +3,7 @@
 
 #include <boost/json.hpp>
 
-#include "dialogs/content_loader.hpp"
+#include "bot/content/content_loader.hpp"
 #include "engine_driver.hpp"
 
 using namespace mlpath;
@@ -333,7 +333,7 @@ TEST_CASE("a tick does not count as activity", "[engine]") {
 
 TEST_CASE("flow versions: unchanged answers carry over, changed and new questions are asked", "[engine]") {
   namespace json = boost::json;
-  auto files = gather_content_files("");
+  auto files = loader::gather_content_files("");
   for (auto& f : files) {
     if (f.name.find("questions.json") == std::string::npos) continue;
     json::value v = json::parse(f.text);
@@ -361,7 +361,7 @@ TEST_CASE("flow versions: unchanged answers carry over, changed and new question
                                     {"ml_infrastructure_engineer", 0}, {"ml_product_manager", 2}};
     f.text = json::serialize(v);
   }
-  auto outcome = load_content(files);
+  auto outcome = loader::load_content(files);
   for (const auto& e : outcome.errors) INFO(e.to_string());
   REQUIRE(outcome.loaded);
   engine v2(outcome.loaded);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <future>
 
+#include "adapters/common/bytes.hpp"
 #include "bot/net/crypto.hpp"
 
 namespace mlpath::test {
@@ -43,7 +44,7 @@ fake_discord::~fake_discord() {
 std::string fake_discord::api_url() const { return "http://127.0.0.1:" + std::to_string(http_port_) + "/api/v10"; }
 
 std::string fake_discord::public_key_hex() const {
-  return net::to_hex(reinterpret_cast<const unsigned char*>(public_key_.data()), public_key_.size());
+  return adapters::to_hex(reinterpret_cast<const unsigned char*>(public_key_.data()), public_key_.size());
 }
 
 void fake_discord::script(const std::string& prefix, int status, std::string body,
@@ -249,7 +250,7 @@ net::client_response fake_discord::post_interaction(const std::string& url, cons
   req.url = url;
   req.body = body;
   req.headers = {{"Content-Type", "application/json"},
-                 {"X-Signature-Ed25519", net::to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size())},
+                 {"X-Signature-Ed25519", adapters::to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size())},
                  {"X-Signature-Timestamp", ts}};
   return request(std::move(req));
 }

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "adapters/slack/signature.hpp"
+#include "bot/net/crypto.hpp"
 
 namespace mlpath::test {
 
@@ -152,7 +153,7 @@ net::client_response fake_slack::post_signed(const std::string& url, const std::
   req.body = body;
   req.headers = {{"Content-Type", content_type},
                  {"X-Slack-Request-Timestamp", ts},
-                 {"X-Slack-Signature", slack::sign_request(secret, ts, body)}};
+                 {"X-Slack-Signature", slack::sign_request(net::crypto_primitives(), secret, ts, body)}};
   for (auto& h : extra) req.headers.push_back(std::move(h));
   return request(std::move(req));
 }

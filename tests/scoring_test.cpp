@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <random>
 
-#include "dialogs/answers_json.hpp"
+#include "adapters/console/answers_json.hpp"
 #include "dialogs/plan_builder.hpp"
 #include "dialogs/scoring.hpp"
 #include "test_support.hpp"
@@ -193,7 +193,7 @@ TEST_CASE("personas: each clear persona lands its role as primary", "[scoring][p
   REQUIRE(expected.as_object().size() == C().roles.size());
   for (const auto& [file, role] : expected.as_object()) {
     INFO(file);
-    auto parsed = parse_answers_json(C(), mlpath::test::read_text(dir + std::string(file)));
+    auto parsed = console::parse_answers_json(C(), mlpath::test::read_text(dir + std::string(file)));
     REQUIRE(std::holds_alternative<answer_list>(parsed));
     auto m = score(C(), std::get<answer_list>(parsed));
     REQUIRE(m.primary.size() == 1);
@@ -254,7 +254,7 @@ TEST_CASE("with no subfield or domain the plan still has two general project ide
 }
 
 TEST_CASE("match input: unknown ids and malformed answers are errors naming them", "[scoring]") {
-  auto bad = parse_answers_json(C(), R"({"motivation":["hands_on_coding","flying"],"colour":"blue","ideal_day":3})");
+  auto bad = console::parse_answers_json(C(), R"({"motivation":["hands_on_coding","flying"],"colour":"blue","ideal_day":3})");
   REQUIRE(std::holds_alternative<std::vector<std::string>>(bad));
   auto errors = std::get<std::vector<std::string>>(bad);
   auto has = [&](const std::string& s) {
@@ -263,11 +263,11 @@ TEST_CASE("match input: unknown ids and malformed answers are errors naming them
   CHECK(has("\"flying\""));
   CHECK(has("\"colour\""));
   CHECK(has("ideal_day"));
-  CHECK(std::holds_alternative<std::vector<std::string>>(parse_answers_json(C(), "[1,2]")));
-  CHECK(std::holds_alternative<std::vector<std::string>>(parse_answers_json(C(), "{\"motivation\":")));
-  CHECK(std::holds_alternative<std::vector<std::string>>(parse_answers_json(C(), R"({"motivation":["new_ideas","data_insights","hands_on_coding"]})")));
-  CHECK(std::holds_alternative<std::vector<std::string>>(parse_answers_json(C(), R"({"ideal_day":null})")));
-  auto ok = parse_answers_json(C(), R"({"worry":null,"goal_note":"be great","ideal_day":"ship_models"})");
+  CHECK(std::holds_alternative<std::vector<std::string>>(console::parse_answers_json(C(), "[1,2]")));
+  CHECK(std::holds_alternative<std::vector<std::string>>(console::parse_answers_json(C(), "{\"motivation\":")));
+  CHECK(std::holds_alternative<std::vector<std::string>>(console::parse_answers_json(C(), R"({"motivation":["new_ideas","data_insights","hands_on_coding"]})")));
+  CHECK(std::holds_alternative<std::vector<std::string>>(console::parse_answers_json(C(), R"({"ideal_day":null})")));
+  auto ok = console::parse_answers_json(C(), R"({"worry":null,"goal_note":"be great","ideal_day":"ship_models"})");
   REQUIRE(std::holds_alternative<answer_list>(ok));
   CHECK(std::get<answer_list>(ok).size() == 3);
   CHECK(std::get<answer_list>(ok)[0].question == "ideal_day");

@@ -7,7 +7,8 @@
 
 #include <boost/json.hpp>
 
-#include "bot/conversation_service.hpp"
+#include "bot/cli/user_export_json.hpp"
+#include "bot/turns/conversation_service.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 
@@ -168,9 +169,9 @@ TEST_CASE("export holds everything about a person; delete leaves nothing behind"
     db.exec("INSERT INTO inbox (source, event_id, received_at, user_id, payload) VALUES ('slack', 'Ev1', 0, " +
             std::to_string(id) + ", '{\"user\":\"dana\"}')");
   }
-  auto doc_text = s->export_user(dana);
-  REQUIRE(doc_text);
-  json::value doc = json::parse(*doc_text);
+  auto exported = s->export_user(dana);
+  REQUIRE(exported);
+  json::value doc = user_export_json(*exported);
   CHECK(doc.at("user").at("user") == "dana");
   CHECK(doc.at("conversation").at("stage") == "done");
   CHECK(doc.at("conversation").at("answers").as_array().size() == 11);

@@ -14,14 +14,14 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "dialogs/content_loader.hpp"
+#include "bot/content/content_loader.hpp"
 
 extern char** environ;
 
 namespace mlpath::test {
 
 std::shared_ptr<const dialogs::content> builtin() {
-  static std::shared_ptr<const dialogs::content> c = dialogs::load_content_or_throw("");
+  static std::shared_ptr<const dialogs::content> c = loader::load_content_or_throw("");
   return c;
 }
 

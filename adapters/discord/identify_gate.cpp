@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "adapters/discord/json_read.hpp"
-#include "dialogs/json_util.hpp"
+#include "adapters/common/json_util.hpp"
 
 namespace mlpath::discord {
 namespace {
@@ -45,7 +45,7 @@ std::optional<gateway_bot_info> parse_gateway_bot(std::string_view body) {
         });
       return true;
     });
-    if (!ok || !dialogs::at_document_end(doc) || info.url.empty()) return std::nullopt;
+    if (!ok || !adapters::at_document_end(doc) || info.url.empty()) return std::nullopt;
     info.limit.reset_after = std::chrono::milliseconds(reset_after);
     info.limit = sane(info.limit);
     info.shards = std::max(info.shards, 1);

@@ -3,8 +3,8 @@
 #include <simdjson.h>
 
 #include "adapters/discord/json_read.hpp"
-#include "bot/net/crypto.hpp"
-#include "dialogs/json_util.hpp"
+#include "adapters/common/bytes.hpp"
+#include "adapters/common/json_util.hpp"
 
 namespace mlpath::discord {
 namespace {
@@ -220,7 +220,7 @@ std::variant<interaction, parse_failure> parse(std::string_view body) {
   interaction in;
   interaction_reader r(in);
   if (!r.top(obj)) return bad(r.error_);
-  if (!dialogs::at_document_end(doc)) return bad("unexpected content after the JSON object");
+  if (!adapters::at_document_end(doc)) return bad("unexpected content after the JSON object");
 
   if (r.has_event_ || (r.has_type_ && r.type_ == 0))
     return parse_failure{204, "a Webhook Events payload, not an interaction: acknowledged and ignored"};
@@ -251,14 +251,14 @@ const char* to_string(verify_result r) {
   return "bad_signature";
 }
 
-verify_result verify_interaction(std::string_view public_key_hex, std::string_view signature_hex,
+verify_result verify_interaction(const adapters::crypto_primitives& crypto, std::string_view public_key_hex, std::string_view signature_hex,
                                  std::string_view timestamp, std::string_view body) {
   if (signature_hex.empty() || timestamp.empty()) return verify_result::missing_headers;
   // Exact lengths before decoding: a decoder that stops at the first bad character (as
   // Node's Buffer.from does) would accept a damaged signature's prefix.
   if (public_key_hex.size() != 64 || signature_hex.size() != 128) return verify_result::malformed;
-  auto key = net::from_hex(public_key_hex);
-  auto sig = net::from_hex(signature_hex);
+  auto key = adapters::from_hex(public_key_hex);
+  auto sig = adapters::from_hex(signature_hex);
   if (!key || !sig) return verify_result::malformed;
   std::string message;
   try {
@@ -268,7 +268,7 @@ verify_result verify_interaction(std::string_view public_key_hex, std::string_vi
   } catch (...) {
     return verify_result::malformed;
   }
-  return net::ed25519_verify(*key, *sig, message) ? verify_result::ok : verify_result::bad_signature;
+  return crypto.ed25519_verify(*key, *sig, message) ? verify_result::ok : verify_result::bad_signature;
 }
 
 std::variant<interaction, parse_failure> parse_interaction(std::string_view body) {

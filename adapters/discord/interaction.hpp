@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "adapters/common/crypto.hpp"
+
 namespace mlpath::discord {
 
 enum class interaction_type { ping = 1, application_command = 2, message_component = 3, autocomplete = 4, modal_submit = 5 };
@@ -18,7 +20,7 @@ const char* to_string(verify_result r);
 
 // Ed25519 over timestamp + raw body with the application's public key (hex). Anything
 // malformed (non-hex, wrong lengths) is a failure, never an exception.
-verify_result verify_interaction(std::string_view public_key_hex, std::string_view signature_hex,
+verify_result verify_interaction(const adapters::crypto_primitives& crypto, std::string_view public_key_hex, std::string_view signature_hex,
                                  std::string_view timestamp, std::string_view body);
 
 // One submitted modal field (legacy action-row layout or the Label layout).

@@ -7,7 +7,7 @@
 #include "adapters/discord/components.hpp"
 #include "adapters/discord/json_read.hpp"
 #include "dialogs/action_token.hpp"
-#include "dialogs/json_util.hpp"
+#include "adapters/common/json_util.hpp"
 
 namespace mlpath::discord {
 namespace {
@@ -233,7 +233,7 @@ bool parse_message_create(std::string_view d_json, dm_message& out, std::string_
         });
       return true;
     });
-    if (!ok || !dialogs::at_document_end(doc) || !has_author || !has_channel) return false;
+    if (!ok || !adapters::at_document_end(doc) || !has_author || !has_channel) return false;
     out = std::move(m);
     return true;
   } catch (...) {

@@ -5,7 +5,7 @@
 
 #include "adapters/discord/interaction.hpp"
 #include "dialogs/input.hpp"
-#include "storage/store.hpp"
+#include "dialogs/user_ref.hpp"
 
 namespace mlpath::discord {
 
@@ -26,7 +26,7 @@ enum class mapped_action {
 struct mapped {
   mapped_action action = mapped_action::ignore;
   std::string reason;
-  storage::user_ref user;  // {"discord", "", user id}: one conversation per Discord user
+  dialogs::user_ref user;  // {"discord", "", user id}: one conversation per Discord user
   std::string guild_id;    // where it happened ("" in DMs), for attribution
   std::string channel_id;
   bool ephemeral = false;  // in a server channel the flow is private (flag 64)

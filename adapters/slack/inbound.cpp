@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "dialogs/json_util.hpp"
+#include "adapters/common/json_util.hpp"
 
 namespace mlpath::slack {
 namespace {
@@ -513,7 +513,7 @@ std::variant<inbound, parse_failure> parse_json(std::string_view body, bool inte
   inbound in;
   json_reader r(in);
   if (!r.top(obj)) return bad(r.error_);
-  if (!dialogs::at_document_end(doc)) return bad("unexpected content after the JSON object");
+  if (!adapters::at_document_end(doc)) return bad("unexpected content after the JSON object");
 
   if (!r.container_channel_.empty()) in.channel = r.container_channel_;
   else if (in.channel.empty()) in.channel = r.channel_object_id_;

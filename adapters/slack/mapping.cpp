@@ -25,7 +25,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-storage::user_ref user_of(const inbound& in) { return {"slack", in.team_id, in.user}; }
+dialogs::user_ref user_of(const inbound& in) { return {"slack", in.team_id, in.user}; }
 
 // "<@U111> <@U222|name> start" -> "start": the mentions that address the message are
 // not part of what the person said to us.

@@ -6,7 +6,7 @@
 
 #include "adapters/slack/inbound.hpp"
 #include "dialogs/input.hpp"
-#include "storage/store.hpp"
+#include "dialogs/user_ref.hpp"
 
 namespace mlpath::slack {
 
@@ -18,7 +18,7 @@ struct bot_identity {
 };
 
 struct route {
-  storage::user_ref user;    // {"slack", team_id, user_id}
+  dialogs::user_ref user;    // {"slack", team_id, user_id}
   std::string channel;       // where replies go; "" = open a DM with the user first
   std::string message_ts;    // the message a button was pressed on (turned into a record)
   bool ephemeral = false;    // that message was ephemeral (update it through response_url)

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "bot/net/crypto.hpp"
+#include "adapters/common/bytes.hpp"
 
 namespace mlpath::slack {
 
@@ -17,14 +17,15 @@ const char* to_string(verify_result r) {
   return "?";
 }
 
-std::string sign_request(std::string_view signing_secret, std::string_view timestamp, std::string_view body) {
+std::string sign_request(const adapters::crypto_primitives& crypto, std::string_view signing_secret, std::string_view timestamp, std::string_view body) {
   std::string base;
   base.reserve(timestamp.size() + body.size() + 4);
   base.append("v0:").append(timestamp).append(":").append(body);
-  return "v0=" + net::to_hex(net::hmac_sha256(signing_secret, base));
+  auto mac = crypto.hmac_sha256(signing_secret, base);
+  return "v0=" + adapters::to_hex(mac.data(), mac.size());
 }
 
-verify_result verify_request(std::string_view signing_secret, std::string_view timestamp_header,
+verify_result verify_request(const adapters::crypto_primitives& crypto, std::string_view signing_secret, std::string_view timestamp_header,
                              std::string_view signature_header, std::string_view body, std::chrono::sys_seconds now) {
   if (timestamp_header.empty() || signature_header.empty()) return verify_result::missing_headers;
   long long ts = 0;
@@ -35,8 +36,8 @@ verify_result verify_request(std::string_view signing_secret, std::string_view t
   long long delta = now.time_since_epoch().count() - ts;
   if (delta > signature_window.count() || delta < -signature_window.count()) return verify_result::stale;
   // Sign the raw header bytes and raw body exactly as received.
-  std::string expected = sign_request(signing_secret, timestamp_header, body);
-  return net::constant_time_equal(expected, signature_header) ? verify_result::ok : verify_result::bad_signature;
+  std::string expected = sign_request(crypto, signing_secret, timestamp_header, body);
+  return adapters::constant_time_equal(expected, signature_header) ? verify_result::ok : verify_result::bad_signature;
 }
 
 }  // namespace mlpath::slack

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/common/crypto.hpp"
+
 namespace mlpath::slack {
 
 enum class verify_result { ok, missing_headers, malformed, stale, bad_signature };
@@ -14,11 +16,11 @@ const char* to_string(verify_result r);
 
 constexpr std::chrono::seconds signature_window{300};
 
-verify_result verify_request(std::string_view signing_secret, std::string_view timestamp_header,
+verify_result verify_request(const adapters::crypto_primitives& crypto, std::string_view signing_secret, std::string_view timestamp_header,
                              std::string_view signature_header, std::string_view body,
                              std::chrono::sys_seconds now);
 
 // "v0=<hex>" for a timestamp and body (tests, benchmarks and fakes sign with it).
-std::string sign_request(std::string_view signing_secret, std::string_view timestamp, std::string_view body);
+std::string sign_request(const adapters::crypto_primitives& crypto, std::string_view signing_secret, std::string_view timestamp, std::string_view body);
 
 }  // namespace mlpath::slack

@@ -6,7 +6,7 @@
 #include <array>
 #include <charconv>
 
-#include "dialogs/json_util.hpp"
+#include "adapters/common/json_util.hpp"
 
 namespace mlpath::slack {
 namespace {
@@ -246,7 +246,7 @@ api_response parse_api_response(int http_status, std::string_view retry_after_he
     od::object obj;
     if (!parser.iterate(padded).get(doc) && !doc.get_object().get(obj)) {
       response_reader reader(r);
-      parsed = reader.top(obj) && reader.has_ok_ && dialogs::at_document_end(doc);
+      parsed = reader.top(obj) && reader.has_ok_ && adapters::at_document_end(doc);
     }
   } catch (...) {
     parsed = false;

@@ -1,5 +1,7 @@
 #include "bot/net/crypto.hpp"
 
+#include "adapters/common/bytes.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
@@ -59,38 +61,6 @@ sha256_digest hmac_sha256(std::string_view key, std::string_view message) {
   return out;
 }
 
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    s[2 * i] = digits[data[i] >> 4];
-    s[2 * i + 1] = digits[data[i] & 0xF];
-  }
-  return s;
-}
-
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<char>((hi << 4) | lo);
-  }
-  return out;
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 bool ed25519_verify(std::string_view public_key, std::string_view signature, std::string_view message) {
   if (public_key.size() != 32 || signature.size() != 64) return false;
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
@@ -141,7 +111,9 @@ std::string random_hex(std::size_t bytes) {
   std::string buf(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(bytes)) != 1)
     throw std::runtime_error("RAND_bytes failed");
-  return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), bytes);
+  return adapters::to_hex(reinterpret_cast<const unsigned char*>(buf.data()), bytes);
 }
+
+adapters::crypto_primitives crypto_primitives() { return {&hmac_sha256, &ed25519_verify}; }
 
 }  // namespace mlpath::net

@@ -189,10 +189,12 @@ awaitable<void> run_session(std::shared_ptr<http_server::state> st, std::shared_
       if (!pending->response) pending->response = text_response(503, "the service did not answer in time");
     }
     bool keep_alive = client_keep_alive && !st->stopping;
+    std::function<void()> written = std::move(pending->response->on_written);
     std::string bytes = serialize(std::move(*pending->response), version, keep_alive);
     conn->stream.expires_after(o.read_timeout);
     auto [wec, wn] = co_await asio::async_write(conn->stream, asio::buffer(bytes), tuple_awaitable);
     (void)wn;
+    if (written) written();
     if (wec || !keep_alive) break;
   }
   beast::error_code ignored;

@@ -32,6 +32,8 @@ struct http_response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   header_list headers;  // extra headers (Location, x-slack-no-retry, ...)
+  // Called on the loop once the response has been written (or the write failed).
+  std::function<void()> on_written;
 };
 
 // Must be called exactly once, on the event loop's thread.

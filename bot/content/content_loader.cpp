@@ -1,0 +1,595 @@
+#include "bot/content/content_loader.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+#include "bot/content/builtin_content.hpp"
+#include "bot/content/json_tree.hpp"
+
+namespace mlpath::loader {
+using namespace mlpath::dialogs;
+namespace {
+
+constexpr const char* file_names[] = {"questions.json", "roles.json", "weights.json",
+                                      "resources.json", "plan.json"};
+
+std::string base_name(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw std::runtime_error("cannot read " + p.string());
+  return s.str();
+}
+
+// Checks one file; every helper records a diagnostic and returns a neutral value, so a
+// single run reports as many problems as it can find.
+class checker {
+ public:
+  checker(const content_file& f, std::vector<diagnostic>& out) : file_(f), out_(out) {}
+
+  void error(std::size_t offset, std::string message) {
+    out_.push_back({file_.name, line_of(file_.text, offset), std::move(message)});
+  }
+  void error(const json_node& at, std::string message) { error(at.offset, std::move(message)); }
+
+  std::optional<json_node> parse() {
+    auto r = parse_json_tree(file_.text);
+    if (auto* e = std::get_if<json_error>(&r)) {
+      error(e->offset, "invalid JSON: " + e->message);
+      return std::nullopt;
+    }
+    auto& root = std::get<json_node>(r);
+    if (!root.is_object()) {
+      error(root, "the file must hold a JSON object");
+      return std::nullopt;
+    }
+    return std::move(root);
+  }
+
+  // Reports members that are not in `allowed` and keys that appear twice.
+  void keys(const json_node& obj, std::initializer_list<std::string_view> allowed, std::string_view what) {
+    std::set<std::string_view> seen;
+    for (const auto& [k, v] : obj.members) {
+      if (!seen.insert(k).second) error(v, std::string(what) + ": \"" + k + "\" appears twice");
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        error(v, std::string(what) + ": unknown field \"" + k + "\"");
+    }
+  }
+
+  void unique_keys(const json_node& obj, std::string_view what) {
+    std::set<std::string_view> seen;
+    for (const auto& [k, v] : obj.members)
+      if (!seen.insert(k).second) error(v, "duplicate " + std::string(what) + " \"" + k + "\"");
+  }
+
+  const json_node* member(const json_node& obj, std::string_view key, json_node::type t, std::string_view what,
+                          bool required = true) {
+    const json_node* v = obj.find(key);
+    if (!v) {
+      if (required) error(obj, std::string(what) + ": missing \"" + std::string(key) + "\"");
+      return nullptr;
+    }
+    if (v->kind != t) {
+      error(*v, std::string(what) + ": \"" + std::string(key) + "\" must be " + type_name(t) + ", not " +
+                    type_name(v->kind));
+      return nullptr;
+    }
+    return v;
+  }
+
+  std::string text(const json_node& obj, std::string_view key, std::string_view what, bool required = true,
+                   std::size_t max_len = 0) {
+    const json_node* v = member(obj, key, json_node::type::string, what, required);
+    if (!v) return {};
+    if (required && v->string.empty()) error(*v, std::string(what) + ": \"" + std::string(key) + "\" is empty");
+    if (max_len && utf8_length(v->string) > max_len)
+      error(*v, std::string(what) + ": \"" + std::string(key) + "\" is longer than " + std::to_string(max_len) +
+                    " characters");
+    return v->string;
+  }
+
+  std::string id(const json_node& obj, std::string_view key, std::string_view what) {
+    const json_node* v = member(obj, key, json_node::type::string, what);
+    if (!v) return {};
+    if (!valid_id(v->string))
+      error(*v, std::string(what) + ": id \"" + v->string + "\" must be 1-40 characters of a-z, 0-9 and _");
+    return v->string;
+  }
+
+  double number(const json_node& obj, std::string_view key, std::string_view what, double lo, double hi,
+                double fallback, bool required = true) {
+    const json_node* v = member(obj, key, json_node::type::number, what, required);
+    if (!v) return fallback;
+    if (v->number < lo || v->number > hi) {
+      std::ostringstream m;
+      m << what << ": \"" << key << "\" must be between " << lo << " and " << hi;
+      error(*v, m.str());
+      return fallback;
+    }
+    return v->number;
+  }
+
+  bool flag(const json_node& obj, std::string_view key, std::string_view what, bool fallback) {
+    const json_node* v = member(obj, key, json_node::type::boolean, what, false);
+    return v ? v->boolean : fallback;
+  }
+
+  std::vector<std::string> strings(const json_node& obj, std::string_view key, std::string_view what) {
+    std::vector<std::string> out;
+    const json_node* v = member(obj, key, json_node::type::array, what);
+    if (!v) return out;
+    for (const auto& item : v->items) {
+      if (!item.is_string() || item.string.empty())
+        error(item, std::string(what) + ": \"" + std::string(key) + "\" must hold non-empty strings");
+      else
+        out.push_back(item.string);
+    }
+    return out;
+  }
+
+  static bool valid_id(std::string_view s) {
+    if (s.empty() || s.size() > 40) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  }
+
+  static std::size_t utf8_length(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  }
+
+ private:
+  const content_file& file_;
+  std::vector<diagnostic>& out_;
+};
+
+std::string fingerprint_of(const question& q) {
+  std::string s = q.kind == question_kind::single ? "single" : q.kind == question_kind::multi ? "multi" : "text";
+  s += q.optional ? "|optional" : "|required";
+  s += "|max=" + std::to_string(q.max);
+  for (const auto& o : q.options) s += "|" + o.id + (o.exclusive ? "!" : "");
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds and platforms
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = hex[h & 0xF];
+  return out;
+}
+
+void load_questions(checker& c, const json_node& root, flow& f) {
+  c.keys(root, {"flow", "version", "questions"}, "questions.json");
+  f.id = c.id(root, "flow", "questions.json");
+  f.version = static_cast<int>(c.number(root, "version", "questions.json", 1, 1e9, 1));
+  const json_node* list = c.member(root, "questions", json_node::type::array, "questions.json");
+  if (!list) return;
+  if (list->items.empty()) c.error(*list, "questions.json: there are no questions");
+  std::set<std::string> ids;
+  for (const auto& qn : list->items) {
+    if (!qn.is_object()) {
+      c.error(qn, "a question must be an object");
+      continue;
+    }
+    question q;
+    q.id = c.id(qn, "id", "question");
+    std::string what = "question \"" + q.id + "\"";
+    if (!q.id.empty() && !ids.insert(q.id).second) c.error(qn, "duplicate question id \"" + q.id + "\"");
+    c.keys(qn, {"id", "kind", "max", "optional", "title", "prompt", "hint", "options", "max_length"}, what);
+    std::string kind = c.text(qn, "kind", what);
+    if (kind == "single") q.kind = question_kind::single;
+    else if (kind == "multi") q.kind = question_kind::multi;
+    else if (kind == "text") q.kind = question_kind::text;
+    else if (!kind.empty()) c.error(*qn.find("kind"), what + ": kind must be single, multi or text, not \"" + kind + "\"");
+    q.optional = c.flag(qn, "optional", what, false);
+    q.title = c.text(qn, "title", what, true, 40);
+    q.prompt = c.text(qn, "prompt", what, true, 1000);
+    q.hint = c.text(qn, "hint", what, false, 300);
+    if (q.kind == question_kind::text) {
+      if (qn.find("options")) c.error(*qn.find("options"), what + ": a text question has no options");
+      if (qn.find("max")) c.error(*qn.find("max"), what + ": \"max\" is for multi questions");
+      q.max_length = static_cast<int>(c.number(qn, "max_length", what, 1, 3000, 500, false));
+    } else {
+      if (qn.find("max_length")) c.error(*qn.find("max_length"), what + ": \"max_length\" is for text questions");
+      const json_node* opts = c.member(qn, "options", json_node::type::array, what);
+      std::set<std::string> option_ids;
+      if (opts) {
+        if (opts->items.size() < 2) c.error(*opts, what + ": needs at least two options");
+        for (const auto& on : opts->items) {
+          if (!on.is_object()) {
+            c.error(on, what + ": an option must be an object");
+            continue;
+          }
+          option o;
+          o.id = c.id(on, "id", what + " option");
+          std::string owhat = what + " option \"" + o.id + "\"";
+          c.keys(on, {"id", "label", "exclusive"}, owhat);
+          if (!o.id.empty() && !option_ids.insert(o.id).second)
+            c.error(on, what + ": duplicate option id \"" + o.id + "\"");
+          if (!on.find("label")) c.error(on, owhat + ": has no label");
+          else o.label = c.text(on, "label", owhat, true, 60);
+          o.exclusive = c.flag(on, "exclusive", owhat, false);
+          if (o.exclusive && q.kind != question_kind::multi)
+            c.error(on, owhat + ": \"exclusive\" only means something in a multi question");
+          q.options.push_back(std::move(o));
+        }
+      }
+      if (const json_node* m = qn.find("max")) {
+        if (q.kind != question_kind::multi) c.error(*m, what + ": \"max\" is for multi questions");
+        else {
+          double lim = opts ? static_cast<double>(std::max<std::size_t>(1, opts->items.size())) : 1e9;
+          q.max = static_cast<int>(c.number(qn, "max", what, 1, lim, 0));
+        }
+      }
+    }
+    q.fingerprint = fingerprint_of(q);
+    f.questions.push_back(std::move(q));
+  }
+}
+
+void load_roles(checker& c, const json_node& root, std::vector<role>& roles) {
+  c.keys(root, {"roles"}, "roles.json");
+  const json_node* list = c.member(root, "roles", json_node::type::array, "roles.json");
+  if (!list) return;
+  if (list->items.empty()) c.error(*list, "roles.json: there are no roles");
+  std::set<std::string> ids;
+  for (const auto& rn : list->items) {
+    if (!rn.is_object()) {
+      c.error(rn, "a role must be an object");
+      continue;
+    }
+    role r;
+    r.id = c.id(rn, "id", "role");
+    std::string what = "role \"" + r.id + "\"";
+    c.keys(rn, {"id", "name", "summary", "responsibilities", "key_skills", "suits"}, what);
+    if (!r.id.empty() && !ids.insert(r.id).second) c.error(rn, "duplicate role id \"" + r.id + "\"");
+    r.name = c.text(rn, "name", what, true, 60);
+    r.summary = c.text(rn, "summary", what);
+    r.responsibilities = c.strings(rn, "responsibilities", what);
+    r.key_skills = c.strings(rn, "key_skills", what);
+    r.suits = c.text(rn, "suits", what);
+    roles.push_back(std::move(r));
+  }
+}
+
+void load_weights(checker& c, const json_node& root, const flow& f, const std::vector<role>& roles, weights& w) {
+  c.keys(root, {"version", "questions", "thresholds"}, "weights.json");
+  w.version = static_cast<int>(c.number(root, "version", "weights.json", 1, 1e9, 1));
+  if (const json_node* t = c.member(root, "thresholds", json_node::type::object, "weights.json", false)) {
+    c.keys(*t, {"co_primary", "secondary_window", "flat_spread", "high_gap", "min_answered", "high_answered"},
+           "thresholds");
+    auto& l = w.limits;
+    l.co_primary = c.number(*t, "co_primary", "thresholds", 0, 100, l.co_primary, false);
+    l.secondary_window = c.number(*t, "secondary_window", "thresholds", 0, 100, l.secondary_window, false);
+    l.flat_spread = c.number(*t, "flat_spread", "thresholds", 0, 100, l.flat_spread, false);
+    l.high_gap = c.number(*t, "high_gap", "thresholds", 0, 100, l.high_gap, false);
+    l.min_answered = c.number(*t, "min_answered", "thresholds", 0, 1, l.min_answered, false);
+    l.high_answered = c.number(*t, "high_answered", "thresholds", 0, 1, l.high_answered, false);
+  }
+  const json_node* qs = c.member(root, "questions", json_node::type::object, "weights.json");
+  if (!qs) return;
+  c.unique_keys(*qs, "question");
+  for (const auto& [qid, qn] : qs->members) {
+    const question* q = f.find(qid);
+    std::string what = "weights for \"" + qid + "\"";
+    if (!q) {
+      c.error(qn, "weights.json: unknown question id \"" + qid + "\"");
+      continue;
+    }
+    if (q->kind == question_kind::text) {
+      c.error(qn, what + ": a text question cannot be scored");
+      continue;
+    }
+    if (!qn.is_object()) {
+      c.error(qn, what + " must be an object");
+      continue;
+    }
+    c.keys(qn, {"multiplier", "cap", "options"}, what);
+    question_weights qw;
+    qw.question = qid;
+    qw.multiplier = c.number(qn, "multiplier", what, 0, 10, 1);
+    if (const json_node* cap = qn.find("cap")) {
+      if (q->kind != question_kind::multi) c.error(*cap, what + ": \"cap\" is for multi questions");
+      else qw.cap = c.number(qn, "cap", what, 0.1, 1000, 0);
+    }
+    const json_node* opts = c.member(qn, "options", json_node::type::object, what);
+    if (!opts) continue;
+    c.unique_keys(*opts, "option");
+    for (const auto& [oid, on] : opts->members)
+      if (!q->find_option(oid)) c.error(on, what + ": unknown option id \"" + oid + "\"");
+    for (const auto& o : q->options) {
+      const json_node* on = opts->find(o.id);
+      if (!on) {
+        c.error(*opts, what + ": missing weights for option \"" + o.id + "\"");
+        continue;
+      }
+      if (!on->is_object()) {
+        c.error(*on, what + ": option \"" + o.id + "\" must map role ids to weights");
+        continue;
+      }
+      std::vector<double> per_role(roles.size(), 0.0);
+      c.unique_keys(*on, "role");
+      for (const auto& [rid, rn] : on->members) {
+        auto it = std::find_if(roles.begin(), roles.end(), [&](const role& r) { return r.id == rid; });
+        if (it == roles.end()) c.error(rn, what + ": unknown role id \"" + rid + "\"");
+      }
+      for (std::size_t i = 0; i < roles.size(); ++i) {
+        const json_node* wn = on->find(roles[i].id);
+        if (!wn) {
+          c.error(*on, what + ": option \"" + o.id + "\" has no weight for role \"" + roles[i].id + "\"");
+          continue;
+        }
+        per_role[i] = c.number(*on, roles[i].id, what + " option \"" + o.id + "\"", 0, 3, 0);
+      }
+      qw.options.emplace(o.id, std::move(per_role));
+    }
+    w.questions.push_back(std::move(qw));
+  }
+}
+
+void load_resources(checker& c, const json_node& root, std::vector<resource>& out) {
+  c.keys(root, {"resources"}, "resources.json");
+  const json_node* list = c.member(root, "resources", json_node::type::array, "resources.json");
+  if (!list) return;
+  std::set<std::string> ids;
+  for (const auto& rn : list->items) {
+    if (!rn.is_object()) {
+      c.error(rn, "a resource must be an object");
+      continue;
+    }
+    resource r;
+    r.id = c.id(rn, "id", "resource");
+    std::string what = "resource \"" + r.id + "\"";
+    c.keys(rn, {"id", "title", "url", "kind", "free"}, what);
+    if (!r.id.empty() && !ids.insert(r.id).second) c.error(rn, "duplicate resource id \"" + r.id + "\"");
+    r.title = c.text(rn, "title", what, true, 120);
+    r.url = c.text(rn, "url", what);
+    r.kind = c.text(rn, "kind", what, false, 40);
+    r.free = c.flag(rn, "free", what, true);
+    if (!r.url.empty()) {
+      auto parsed = boost::urls::parse_absolute_uri(r.url);
+      bool ok = parsed.has_value() && (parsed->scheme() == "https" || parsed->scheme() == "http") &&
+                parsed->has_authority() && !parsed->host().empty();
+      if (!ok) c.error(*rn.find("url"), what + ": \"" + r.url + "\" is not an absolute http(s) URL");
+    }
+    out.push_back(std::move(r));
+  }
+}
+
+struct plan_checker {
+  checker& c;
+  const std::set<std::string>& resource_ids;
+
+  plan_step step(const json_node& sn, const std::string& what) {
+    plan_step s;
+    if (!sn.is_object()) {
+      c.error(sn, what + ": a step must be an object");
+      return s;
+    }
+    c.keys(sn, {"title", "detail", "resource", "hours"}, what);
+    s.title = c.text(sn, "title", what, true, 100);
+    s.detail = c.text(sn, "detail", what, true, 600);
+    s.resource = c.text(sn, "resource", what);
+    s.hours = c.number(sn, "hours", what, 0.5, 500, 1);
+    if (!s.resource.empty() && !resource_ids.count(s.resource))
+      c.error(*sn.find("resource"), what + ": unknown resource id \"" + s.resource + "\"");
+    return s;
+  }
+
+  step_list steps(const json_node& ln, const std::string& what) {
+    step_list out;
+    if (!ln.is_array()) {
+      c.error(ln, what + " must be an array of steps");
+      return out;
+    }
+    if (ln.items.empty()) c.error(ln, what + " has no steps");
+    for (const auto& sn : ln.items) out.push_back(step(sn, what));
+    return out;
+  }
+
+  step_list steps_at(const json_node& root, std::string_view key) {
+    const json_node* v = root.find(key);
+    if (!v) {
+      c.error(root, "plan.json: missing \"" + std::string(key) + "\"");
+      return {};
+    }
+    return steps(*v, std::string(key));
+  }
+
+  // An object of step lists keyed by ids that must be in `valid`; `required` ids must appear.
+  step_map keyed(const json_node* obj, const std::string& what, const std::vector<std::string>& valid,
+                 bool all_required) {
+    step_map out;
+    if (!obj) return out;
+    if (!obj->is_object()) {
+      c.error(*obj, what + " must be an object");
+      return out;
+    }
+    c.unique_keys(*obj, "key");
+    for (const auto& [k, v] : obj->members) {
+      if (std::find(valid.begin(), valid.end(), k) == valid.end()) c.error(v, what + ": unknown id \"" + k + "\"");
+      out.emplace(k, steps(v, what + " \"" + k + "\""));
+    }
+    if (all_required)
+      for (const auto& id : valid)
+        if (!obj->find(id)) c.error(*obj, what + ": missing an entry for \"" + id + "\"");
+    return out;
+  }
+};
+
+std::vector<std::string> option_ids(const flow& f, std::string_view question_id) {
+  std::vector<std::string> out;
+  if (const question* q = f.find(question_id))
+    for (const auto& o : q->options) out.push_back(o.id);
+  return out;
+}
+
+void load_plan(checker& c, const json_node& root, const flow& f, const std::vector<role>& roles,
+               const std::vector<resource>& resources, plan_material& p) {
+  c.keys(root, {"pace", "foundations", "ml_basics", "tools", "projects", "communities", "portfolio", "interview", "tips"},
+         "plan.json");
+  std::set<std::string> rids;
+  for (const auto& r : resources) rids.insert(r.id);
+  std::vector<std::string> role_ids;
+  for (const auto& r : roles) role_ids.push_back(r.id);
+  plan_checker pc{c, rids};
+
+  if (const json_node* pace_n = c.member(root, "pace", json_node::type::object, "plan.json")) {
+    auto valid = option_ids(f, "weekly_hours");
+    c.unique_keys(*pace_n, "pace");
+    for (const auto& [k, v] : pace_n->members) {
+      if (std::find(valid.begin(), valid.end(), k) == valid.end()) c.error(v, "pace: unknown weekly_hours option \"" + k + "\"");
+      if (!v.is_object()) {
+        c.error(v, "pace \"" + k + "\" must be an object");
+        continue;
+      }
+      c.keys(v, {"hours_per_week", "label"}, "pace \"" + k + "\"");
+      p.pace_by_hours[k] = pace{c.number(v, "hours_per_week", "pace \"" + k + "\"", 0.5, 80, 4),
+                                c.text(v, "label", "pace \"" + k + "\"", true, 120)};
+    }
+    for (const auto& id : valid)
+      if (!pace_n->find(id)) c.error(*pace_n, "pace: missing an entry for \"" + id + "\"");
+  }
+  p.foundations = pc.keyed(c.member(root, "foundations", json_node::type::object, "plan.json"), "foundations",
+                           option_ids(f, "math_comfort"), true);
+  p.ml_basics = pc.steps_at(root, "ml_basics");
+  p.tools = pc.keyed(c.member(root, "tools", json_node::type::object, "plan.json"), "tools", role_ids, true);
+  if (const json_node* pr = c.member(root, "projects", json_node::type::object, "plan.json")) {
+    c.keys(*pr, {"subfields", "domains", "general"}, "projects");
+    p.projects_by_subfield = pc.keyed(c.member(*pr, "subfields", json_node::type::object, "projects", false),
+                                      "projects.subfields", option_ids(f, "subfields"), false);
+    p.projects_by_domain = pc.keyed(c.member(*pr, "domains", json_node::type::object, "projects", false),
+                                    "projects.domains", option_ids(f, "domain"), false);
+    p.general_projects = pc.steps_at(*pr, "general");
+  }
+  p.communities = pc.steps_at(root, "communities");
+  p.portfolio = pc.steps_at(root, "portfolio");
+  p.interview = pc.keyed(c.member(root, "interview", json_node::type::object, "plan.json"), "interview", role_ids, true);
+  if (const json_node* tips = c.member(root, "tips", json_node::type::object, "plan.json")) {
+    auto valid = option_ids(f, "worry");
+    c.unique_keys(*tips, "tip");
+    for (const auto& [k, v] : tips->members) {
+      std::string what = "tip \"" + k + "\"";
+      if (std::find(valid.begin(), valid.end(), k) == valid.end()) c.error(v, "tips: unknown worry option \"" + k + "\"");
+      if (!v.is_object()) {
+        c.error(v, what + " must be an object");
+        continue;
+      }
+      c.keys(v, {"title", "detail", "resource"}, what);
+      tip t{c.text(v, "title", what, true, 100), c.text(v, "detail", what, true, 800), c.text(v, "resource", what)};
+      if (!t.resource.empty() && !rids.count(t.resource))
+        c.error(*v.find("resource"), what + ": unknown resource id \"" + t.resource + "\"");
+      p.tips[k] = std::move(t);
+    }
+    for (const auto& id : valid)
+      if (!tips->find(id)) c.error(*tips, "tips: missing an entry for \"" + id + "\"");
+  }
+}
+
+}  // namespace
+
+std::string_view find_builtin_file(std::string_view name) {
+  for (const auto& f : builtin_content_files())
+    if (f.name.size() >= name.size() && f.name.substr(f.name.size() - name.size()) == name) return f.text;
+  return {};
+}
+
+std::string diagnostic::to_string() const {
+  return file + ":" + std::to_string(line) + ": " + message;
+}
+
+content_error::content_error(std::vector<diagnostic> errors)
+    : std::runtime_error([&] {
+        std::string s;
+        for (const auto& d : errors) s += (s.empty() ? "" : "\n") + d.to_string();
+        return s;
+      }()),
+      errors_(std::move(errors)) {}
+
+std::vector<content_file> gather_content_files(const std::string& override_path) {
+  std::vector<content_file> files;
+  for (const auto& b : builtin_content_files()) files.push_back({std::string(b.name), std::string(b.text)});
+  if (override_path.empty()) return files;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p(override_path);
+  auto st = fs::status(p, ec);
+  if (ec || !fs::exists(st)) throw std::runtime_error("content path " + override_path + " does not exist");
+  auto replace = [&](const fs::path& file) {
+    std::string name = file.filename().string();
+    auto it = std::find_if(files.begin(), files.end(), [&](const content_file& f) { return base_name(f.name) == name; });
+    if (it == files.end()) return false;
+    it->name = file.string();
+    it->text = read_file(file);
+    return true;
+  };
+  if (fs::is_directory(st)) {
+    for (const char* name : file_names)
+      if (fs::exists(p / name)) replace(p / name);
+  } else if (!replace(p)) {
+    throw std::runtime_error(override_path + " is not a content file (expected one of questions.json, roles.json, "
+                             "weights.json, resources.json, plan.json)");
+  }
+  return files;
+}
+
+load_outcome load_content(const std::vector<content_file>& files) {
+  load_outcome out;
+  auto find = [&](std::string_view name) -> const content_file* {
+    for (const auto& f : files)
+      if (base_name(f.name) == name) return &f;
+    return nullptr;
+  };
+  for (const char* name : file_names)
+    if (!find(name)) out.errors.push_back({name, 0, "content file is missing"});
+  if (!out.errors.empty()) return out;
+
+  auto c = std::make_shared<content>();
+  struct parsed {
+    checker check;
+    std::optional<json_node> root;
+  };
+  auto parse = [&](const char* name) {
+    checker ch(*find(name), out.errors);
+    auto root = ch.parse();
+    return parsed{ch, std::move(root)};
+  };
+  auto q = parse("questions.json");
+  if (q.root) load_questions(q.check, *q.root, c->questions);
+  auto r = parse("roles.json");
+  if (r.root) load_roles(r.check, *r.root, c->roles);
+  auto res = parse("resources.json");
+  if (res.root) load_resources(res.check, *res.root, c->resources);
+  // Weights and plan refer to questions, roles and resources: checking them against a
+  // file that failed to parse would only add noise.
+  if (q.root && r.root) {
+    auto w = parse("weights.json");
+    if (w.root) load_weights(w.check, *w.root, c->questions, c->roles, c->scoring);
+    if (res.root) {
+      auto p = parse("plan.json");
+      if (p.root) load_plan(p.check, *p.root, c->questions, c->roles, c->resources, c->plan);
+    }
+  }
+  if (out.errors.empty()) out.loaded = std::move(c);
+  return out;
+}
+
+std::shared_ptr<const content> load_content_or_throw(const std::string& override_path) {
+  auto outcome = load_content(gather_content_files(override_path));
+  if (!outcome.loaded) throw content_error(std::move(outcome.errors));
+  return outcome.loaded;
+}
+
+}  // namespace mlpath::loader

@@ -1,0 +1,153 @@
+#include "bot/discord/processing.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "adapters/discord/components.hpp"
+#include "adapters/discord/outbound.hpp"
+#include "bot/outbox/message.hpp"
+
+namespace mlpath {
+
+namespace json = boost::json;
+
+discord_processor::discord_processor(storage::store& store, conversation_service& conversations, metrics& m,
+                                     wall_clock_fn now)
+    : store_(store), conversations_(conversations), metrics_(m), now_(std::move(now)) {
+  metrics_.describe("mlpath_discord_interactions_total", "counter", "Discord interactions by outcome");
+}
+
+discord_processor::batch_outcome discord_processor::process(const std::vector<incoming>& interactions,
+                                                            const std::vector<discord::dm_message>& dms) {
+  batch_outcome out;
+  out.answers.resize(interactions.size());
+  try {
+    storage::batch_guard g(store_);
+    auto now = now_();
+    for (std::size_t i = 0; i < interactions.size(); ++i) {
+      const auto& in = interactions[i].in;
+      if (!store_.inbox_add({"discord", in.id, "application/json", {}, now})) {
+        metrics_.count("mlpath_discord_interactions_total", "outcome=\"duplicate\"");
+        out.answers[i].callback = json::serialize(discord::private_note("Already handled."));
+        continue;
+      }
+      try {
+        out.answers[i] = process_interaction(in, interactions[i].via_gateway);
+      } catch (const std::exception& e) {
+        spdlog::error("discord: interaction {} failed: {}", in.id, e.what());
+        out.answers[i] = {json::serialize(discord::private_note("Sorry, something went wrong on my side. Please try again.")),
+                          false};
+        store_.inbox_done("discord", in.id, now);
+      }
+    }
+    for (const auto& m : dms) {
+      if (!store_.inbox_add({"discord", "msg:" + m.id, "application/json", {}, now})) continue;
+      try {
+        process_dm(m);
+      } catch (const std::exception& e) {
+        spdlog::error("discord: DM {} failed: {}", m.id, e.what());
+        store_.inbox_done("discord", "msg:" + m.id, now);
+      }
+    }
+    g.commit();
+    out.committed = true;
+  } catch (const std::exception& e) {
+    attributed_.clear();  // the rolled-back batch may have held new attributions
+    spdlog::error("discord: cannot store {} interactions: {}", interactions.size(), e.what());
+  }
+  return out;
+}
+
+void discord_processor::attribute(const discord::mapped& m, std::int64_t user_id) {
+  if (m.guild_id.empty() || !user_id) return;
+  if (!attributed_.insert({m.guild_id, user_id}).second) return;
+  store_.note_community_member("discord", m.guild_id, user_id, now_());
+}
+
+json::object discord_processor::stats(const std::string& guild_id) {
+  auto counts = store_.community_stats("discord", guild_id);
+  discord::community_stats s;
+  s.started = counts.started;
+  s.finished = counts.finished;
+  s.active_checkins = counts.active_checkins;
+  const auto& c = conversations_.engine().material();
+  for (const auto& [role, n] : counts.primary_roles) {
+    const dialogs::role* r = c.find_role(role);
+    s.primary_roles.emplace_back(r ? r->name : role, n);
+  }
+  return discord::callback(discord::channel_message, discord::render_stats(s, true));
+}
+
+discord_processor::answer discord_processor::plain(const discord::interaction& in, bool via_gateway,
+                                                   json::object callback) {
+  auto now = now_();
+  store_.inbox_done("discord", in.id, now);
+  if (!via_gateway) return {json::serialize(callback), false};
+  store_.outbox_add(outbox::to_record(discord::interaction_callback{in.id, in.token, std::move(callback)}, 0, {}, now));
+  return {};
+}
+
+discord_processor::answer discord_processor::process_interaction(const discord::interaction& in, bool via_gateway) {
+  discord::mapped m = discord::map_interaction(in);
+  auto now = now_();
+  switch (m.action) {
+    case discord::mapped_action::pong:
+      return {R"({"type":1})", false};
+    case discord::mapped_action::ignore:
+      return plain(in, via_gateway, discord::private_note("I can't do anything with that. Try /mlpath help."));
+    case discord::mapped_action::forbidden:
+      return plain(in, via_gateway,
+                   discord::private_note(m.guild_id.empty()
+                                             ? "Community stats only exist inside a server."
+                                             : "Community stats are for people with the Manage Server permission."));
+    case discord::mapped_action::share: {
+      std::int64_t id = store_.ensure_user(m.user, now);
+      attribute(m, id);
+      return plain(in, via_gateway, discord::callback(discord::channel_message, discord::render_share_card()));
+    }
+    case discord::mapped_action::stats:
+      return plain(in, via_gateway, stats(m.guild_id));
+    case discord::mapped_action::open_modal:
+    case discord::mapped_action::dialog:
+      break;
+  }
+  answer out;
+  conversations_.handle(m.user, m.input, now, [&](const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+    attribute(m, turn.user_id);
+    discord::interaction_response r = discord::respond(in, m, replies);
+    if (via_gateway)
+      turn.outbox.push_back(outbox::to_record(discord::interaction_callback{in.id, in.token, std::move(r.callback)},
+                                              turn.user_id, {}, now));
+    else
+      out.callback = json::serialize(r.callback);
+    out.followups = !r.followups.empty();
+    for (auto& p : r.followups)
+      turn.outbox.push_back(outbox::to_record(discord::followup{in.token, std::move(p)}, turn.user_id, {}, now));
+    turn.inbox_done = std::make_pair(std::string("discord"), in.id);
+  });
+  return out;
+}
+
+void discord_processor::process_dm(const discord::dm_message& msg) {
+  discord::mapped m = discord::map_dm(msg, bot_user_id_);
+  auto now = now_();
+  if (m.action != discord::mapped_action::dialog) {
+    store_.inbox_done("discord", "msg:" + msg.id, now);
+    return;
+  }
+  conversations_.handle(m.user, m.input, now, [&](const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+    for (auto& p : discord::channel_messages(replies))
+      turn.outbox.push_back(outbox::to_record(discord::create_message{msg.channel_id, std::move(p)}, turn.user_id, {}, now));
+    if (!turn.erase_user) store_.set_dm_channel(turn.user_id, msg.channel_id);
+    turn.inbox_done = std::make_pair(std::string("discord"), "msg:" + msg.id);
+  });
+}
+
+void discord_processor::direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+  // No channel: the person's DM, opened on demand.
+  for (auto& p : discord::channel_messages(replies))
+    turn.outbox.push_back(outbox::to_record(discord::create_message{{}, std::move(p)}, turn.user_id, {}, turn.now));
+}
+
+}  // namespace mlpath

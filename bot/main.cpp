@@ -1,3 +1,0 @@
-#include "bot/cli.hpp"
-
-int main(int argc, char** argv) { return mlpath::run_cli(argc, argv); }

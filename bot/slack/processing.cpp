@@ -1,0 +1,139 @@
+#include "bot/slack/processing.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "adapters/slack/outbound.hpp"
+
+namespace mlpath {
+namespace {
+
+constexpr std::size_t max_batch = 256;
+// Events waiting to be processed are held in memory up to this many; beyond it they stay
+// only in the inbox (where they are anyway) and are read back when the queue drains.
+constexpr std::size_t max_queued = 10000;
+
+}  // namespace
+
+slack_processor::slack_processor(net::event_loop& loop, storage::store& store, conversation_service& conversations,
+                                 slack_workspaces& workspaces, outbox_dispatcher& outbox, metrics& m,
+                                 wall_clock_fn now)
+    : loop_(loop),
+      store_(store),
+      conversations_(conversations),
+      workspaces_(workspaces),
+      outbox_(outbox),
+      metrics_(m),
+      now_(std::move(now)) {}
+
+void slack_processor::accept(storage::inbox_event event, std::optional<slack::inbound> parsed) {
+  if (spilled_ || work_.size() >= max_queued) spilled_ = true;
+  else work_.push_back({std::move(event), std::move(parsed)});
+  schedule();
+}
+
+void slack_processor::load_backlog() { reload_backlog(); }
+
+void slack_processor::reload_backlog() {
+  spilled_ = false;
+  std::size_t loaded = 0;
+  for (auto& e : store_.inbox_pending(max_queued)) {
+    ++loaded;
+    if (e.source == "slack") work_.push_back({std::move(e), std::nullopt});
+  }
+  if (loaded == max_queued) spilled_ = true;
+}
+
+void slack_processor::schedule() {
+  if (scheduled_ || (work_.empty() && !spilled_)) return;
+  scheduled_ = true;
+  loop_.post([this] { process_batch(); });
+}
+
+void slack_processor::process_batch() {
+  scheduled_ = false;
+  if (!workspaces_.ready()) return;  // resumed once the workspaces are known
+  if (work_.empty() && spilled_) {
+    try {
+      reload_backlog();
+    } catch (const std::exception& e) {
+      spdlog::error("slack: cannot read the inbox backlog: {}", e.what());
+      loop_.after(std::chrono::seconds(1), [this] { schedule(); });
+      return;
+    }
+  }
+  std::size_t n = std::min(work_.size(), max_batch);
+  try {
+    storage::batch_guard g(store_);
+    for (std::size_t i = 0; i < n; ++i) {
+      try {
+        process(work_[i]);
+      } catch (const std::exception& e) {
+        // A poison event must not be retried forever: record it and move on.
+        spdlog::error("slack: event {} could not be processed: {}", work_[i].event.event_id, e.what());
+        metrics_.count("mlpath_slack_events_total", "kind=\"event\",outcome=\"failed\"");
+        store_.inbox_done("slack", work_[i].event.event_id, now_());
+      }
+    }
+    g.commit();
+    work_.erase(work_.begin(), work_.begin() + static_cast<std::ptrdiff_t>(n));
+  } catch (const std::exception& e) {
+    known_dm_.clear();  // the rolled-back batch may have held new DM channels
+    spdlog::error("slack: cannot commit processed events ({}); retrying in 1 s", e.what());
+    loop_.after(std::chrono::seconds(1), [this] { schedule(); });
+    return;
+  }
+  outbox_.kick();
+  schedule();
+}
+
+void slack_processor::process(const work_item& w) {
+  std::optional<slack::inbound> reparsed;
+  if (!w.parsed) {
+    // Read back from the inbox after a restart or a spill.
+    auto parsed = slack::parse_inbound(w.event.content_type, w.event.payload);
+    if (!std::holds_alternative<slack::inbound>(parsed)) {
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    }
+    reparsed = std::move(std::get<slack::inbound>(parsed));
+  }
+  const slack::inbound& in = w.parsed ? *w.parsed : *reparsed;
+  slack::mapped m = slack::map_inbound(in, workspaces_.identity(in.team_id));
+  switch (m.action) {
+    case slack::mapped_action::ignore:
+      spdlog::debug("slack: ignored {}: {}", w.event.event_id, m.reason);
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    case slack::mapped_action::uninstall:
+      workspaces_.uninstalled(in.team_id);
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    case slack::mapped_action::open_modal:
+      // The input is the pressed cmd:answer token (with its round): the engine re-asks the
+      // question if it is still open, and the question becomes a modal.
+    case slack::mapped_action::dialog:
+      break;
+  }
+  auto now = now_();
+  conversations_.handle(m.where.user, m.input, now, [&](const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+    for (auto& o : slack::respond(m, replies))
+      turn.outbox.push_back(outbox::to_record(std::move(o), turn.user_id, in.team_id, now));
+    turn.inbox_done = std::make_pair(std::string("slack"), w.event.event_id);
+    if (in.channel_type == "im" && !in.channel.empty() && !turn.erase_user) {
+      auto known = known_dm_.find(turn.user_id);
+      if (known == known_dm_.end() || known->second != in.channel) {
+        store_.set_dm_channel(turn.user_id, in.channel);
+        known_dm_[turn.user_id] = in.channel;
+      }
+    }
+  });
+}
+
+void slack_processor::direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
+  auto who = store_.user_by_id(turn.user_id);
+  if (!who) return;
+  for (auto& o : slack::direct_messages(replies))
+    turn.outbox.push_back(outbox::to_record(std::move(o), turn.user_id, who->tenant, turn.now));
+}
+
+}  // namespace mlpath

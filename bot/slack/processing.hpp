@@ -1,0 +1,64 @@
+#pragma once
+// Slack processing: takes acknowledged events (in memory, or read back from the inbox
+// after a restart or a spill), maps each to an engine input, runs the turn, and commits
+// the new state, the replies as typed outbox messages and the inbox record together —
+// one transaction per batch. Both transports (HTTP, Socket Mode) feed this one path.
+//
+// Threading: the event loop's thread.
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "adapters/slack/inbound.hpp"
+#include "bot/net/event_loop.hpp"
+#include "bot/observe/metrics.hpp"
+#include "bot/outbox/dispatcher.hpp"
+#include "bot/slack/workspaces.hpp"
+#include "bot/turns/conversation_service.hpp"
+
+namespace mlpath {
+
+class slack_processor {
+ public:
+  slack_processor(net::event_loop& loop, storage::store& store, conversation_service& conversations,
+                  slack_workspaces& workspaces, outbox_dispatcher& outbox, metrics& m, wall_clock_fn now);
+
+  // An event now stored in the inbox; `parsed` spares parsing it again.
+  void accept(storage::inbox_event event, std::optional<slack::inbound> parsed);
+  // Reads what the inbox still holds from before a restart; call once, before any accept().
+  void load_backlog();
+  // Processes what is waiting (e.g. once the workspaces are known).
+  void kick() { schedule(); }
+
+  // Replies nobody asked for just now (a nudge, a check-in) as DMs in the turn's outbox.
+  void direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn);
+
+ private:
+  struct work_item {
+    storage::inbox_event event;
+    std::optional<slack::inbound> parsed;
+  };
+
+  void schedule();
+  void reload_backlog();
+  void process_batch();
+  void process(const work_item& w);
+
+  net::event_loop& loop_;
+  storage::store& store_;
+  conversation_service& conversations_;
+  slack_workspaces& workspaces_;
+  outbox_dispatcher& outbox_;
+  metrics& metrics_;
+  wall_clock_fn now_;
+
+  std::deque<work_item> work_;
+  bool scheduled_ = false;
+  bool spilled_ = false;  // some unprocessed events are only in the inbox
+  // user id -> DM channel already stored; written inside batches, so cleared when one rolls back.
+  std::map<std::int64_t, std::string> known_dm_;
+};
+
+}  // namespace mlpath

@@ -1,0 +1,127 @@
+#include "bot/slack/sender.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "adapters/common/json_fields.hpp"
+
+namespace mlpath {
+
+namespace json = boost::json;
+
+namespace {
+
+send_result result_of(const slack::api_response& r) {
+  if (r.ok) return send_result::ok();
+  std::string why = r.error;
+  if (!r.needed.empty()) why += " (needs scope " + r.needed + ")";
+  for (const auto& msg : r.messages) why += "; " + msg;
+  if (r.transient()) return send_result::again(why, r.retry_after.value_or(std::chrono::seconds(0)));
+  return send_result::give_up(why);
+}
+
+// The message may be gone or too old to edit; the record of an answer is a nicety.
+bool update_not_possible(const slack::api_response& r) {
+  return !r.ok && (r.error == "message_not_found" || r.error == "cant_update_message" || r.error == "edit_window_closed");
+}
+
+json::object with(json::object payload, std::initializer_list<std::pair<const char*, std::string_view>> fields) {
+  for (const auto& [k, v] : fields) payload[k] = v;
+  return payload;
+}
+
+}  // namespace
+
+slack_sender::slack_sender(storage::store& store, slack_web_client& api, slack_workspaces& workspaces)
+    : store_(store), api_(api), workspaces_(workspaces) {}
+
+void slack_sender::send(const storage::outbox_message& record, const slack::outbound& what, send_done done) {
+  std::string token = workspaces_.token_for(record.tenant);
+  if (token.empty()) {
+    done(send_result::give_up("no Slack token for workspace " + record.tenant));
+    return;
+  }
+  auto finish = [done](const slack::api_response& r) { done(result_of(r)); };
+  std::visit(
+      adapters::overloaded{
+          [&](const slack::post_message& m) {
+            if (!m.channel.empty()) {
+              post(record, m, m.channel, std::move(done));
+              return;
+            }
+            if (auto dm = record.user_id ? store_.dm_channel(record.user_id) : std::nullopt) {
+              post(record, m, *dm, std::move(done));
+              return;
+            }
+            auto who = record.user_id ? store_.user_by_id(record.user_id) : std::nullopt;
+            if (!who) {
+              done(send_result::give_up("no channel and no person to open a DM with"));
+              return;
+            }
+            api_.call_json(record.tenant, token, "conversations.open", json::serialize(json::object{{"users", who->user}}),
+                           [this, record, m, done](const slack::api_response& r) {
+                             if (!r.ok || r.channel_id.empty()) {
+                               done(result_of(r));
+                               return;
+                             }
+                             try {
+                               store_.set_dm_channel(record.user_id, r.channel_id);
+                             } catch (const std::exception& e) {
+                               spdlog::warn("slack: cannot remember a DM channel: {}", e.what());
+                             }
+                             post(record, m, r.channel_id, done);
+                           });
+          },
+          [&](const slack::update_message& m) {
+            update(record.tenant, token, m.channel, m.ts, m.payload, std::move(done));
+          },
+          [&](const slack::update_posted& m) {
+            auto where = store_.find_message(record.user_id, m.ref);
+            if (!where) {
+              done(send_result::ok());  // never posted: nothing to update
+              return;
+            }
+            update(record.tenant, token, where->first, where->second, m.payload, std::move(done));
+          },
+          [&](const slack::post_ephemeral& m) {
+            api_.call_json(record.tenant, token, "chat.postEphemeral",
+                           json::serialize(with(m.payload, {{"channel", m.channel}, {"user", m.user}})), finish);
+          },
+          [&](const slack::open_view& m) {
+            api_.call_json(record.tenant, token, "views.open",
+                           json::serialize(json::object{{"trigger_id", m.trigger_id}, {"view", m.view}}), finish);
+          },
+      },
+      what);
+}
+
+void slack_sender::update(const std::string& team, const std::string& token, const std::string& channel,
+                          const std::string& ts, const json::object& payload, send_done done) {
+  api_.call_json(team, token, "chat.update", json::serialize(with(payload, {{"channel", channel}, {"ts", ts}})),
+                 [done](const slack::api_response& r) {
+                   if (update_not_possible(r)) done(send_result::ok());
+                   else done(result_of(r));
+                 });
+}
+
+void slack_sender::post(const storage::outbox_message& record, const slack::post_message& m, std::string channel,
+                        send_done done) {
+  std::string token = workspaces_.token_for(record.tenant);
+  api_.call_json(
+      record.tenant, token, "chat.postMessage", json::serialize(with(m.payload, {{"channel", channel}})),
+      [this, record, ref = m.ref, channel, done](const slack::api_response& r) {
+        if (r.ok && !ref.empty() && record.user_id) {
+          try {
+            store_.remember_message(record.user_id, ref, r.channel_id.empty() ? channel : r.channel_id, r.ts);
+          } catch (const std::exception& e) {
+            spdlog::warn("slack: cannot remember a posted message: {}", e.what());
+          }
+        }
+        if (!r.warning.empty()) spdlog::warn("slack: chat.postMessage warning: {}", r.warning);
+        done(result_of(r));
+      },
+      channel);
+}
+
+}  // namespace mlpath

@@ -1,0 +1,32 @@
+#pragma once
+// Slack sending: each typed outbox message becomes its Web API call (chat.postMessage,
+// chat.update, chat.postEphemeral, views.open), with the workspace's token; a DM is
+// opened first where no channel is known. Web API answers become send results: ok is
+// sent, transient errors are retried by the outbox, permanent ones end the message.
+//
+// Threading: the event loop's thread.
+
+#include "adapters/slack/outbound.hpp"
+#include "bot/outbox/sender.hpp"
+#include "bot/slack/web_client.hpp"
+#include "bot/slack/workspaces.hpp"
+
+namespace mlpath {
+
+class slack_sender {
+ public:
+  slack_sender(storage::store& store, slack_web_client& api, slack_workspaces& workspaces);
+
+  void send(const storage::outbox_message& record, const slack::outbound& what, send_done done);
+
+ private:
+  void post(const storage::outbox_message& record, const slack::post_message& m, std::string channel, send_done done);
+  void update(const std::string& team, const std::string& token, const std::string& channel, const std::string& ts,
+              const boost::json::object& payload, send_done done);
+
+  storage::store& store_;
+  slack_web_client& api_;
+  slack_workspaces& workspaces_;
+};
+
+}  // namespace mlpath
