@@ -53,7 +53,7 @@ constexpr const char* verdict_note =
 constexpr const char* help_text =
     "I ask a few questions about what energises you and what you bring, then suggest ML roles that fit and a "
     "learning plan.\n"
-    "Answer with the buttons, a number, or the option's name. Words I understand at any point:\n"
+    "Pick an option, or type its number or its name. Words I understand at any point:\n"
     "  start / resume - begin, or pick up where you left off\n"
     "  back - go to the previous question\n"
     "  skip - pass over an optional question\n"
@@ -62,6 +62,9 @@ constexpr const char* help_text =
     "  restart - start over (I will ask first)\n"
     "  cancel - leave a confirmation or a change without doing anything\n"
     "  delete - erase everything I stored about you (I will ask first)\n"
+    "  checkin - weekly check-ins on your plan: see them, or set a day and time (checkin mon 09:00)\n"
+    "  pause / stop - pause your check-ins for a while, or stop them\n"
+    "  share / stats - in a community: invite others to the reflection, or see its overall numbers\n"
     "  help - this message";
 
 bool is_harmless(const input& in) {

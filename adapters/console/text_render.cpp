@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "adapters/common/score_bar.hpp"
+
 namespace mlpath::console {
 namespace {
 
@@ -21,12 +23,6 @@ std::string spoken(const action& a) {
   return id.substr(0, colon);  // skip:<question> is typed as plain "skip"
 }
 
-std::string bar(int score) {
-  int filled = (score + 5) / 10;
-  std::string s;
-  for (int i = 0; i < 10; ++i) s += i < filled ? "#" : ".";
-  return s;
-}
 
 std::string fmt1(double v) {
   char buf[32];
@@ -40,7 +36,7 @@ std::string result_text(const result_reply& r) {
   for (const auto& rs : m.roles) {
     std::string name = rs.name;
     name.resize(std::max<std::size_t>(name.size(), 28), ' ');
-    s += "  " + name + " " + bar(rs.score) + " " + std::to_string(rs.score) + "\n";
+    s += "  " + name + " " + adapters::score_bar(rs.score, "#", ".") + " " + std::to_string(rs.score) + "\n";
     for (const auto& w : rs.why) s += "      + " + fmt1(w.points) + "  " + w.label + "\n";
   }
   auto names = [&](const std::vector<std::string>& ids) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "adapters/common/score_bar.hpp"
 #include "dialogs/action_token.hpp"
 #include "dialogs/text_input.hpp"
 
@@ -401,13 +402,6 @@ json::object render_summary(const summary_reply& r, bool ephemeral) {
   return m.finish(ephemeral);
 }
 
-std::string score_bar(int score) {
-  int filled = std::clamp(static_cast<int>(std::lround(score / 10.0)), 0, 10);
-  std::string bar;
-  for (int i = 0; i < 10; ++i) bar += i < filled ? "\xE2\x96\xB0" : "\xE2\x96\xB1";  // ▰ ▱
-  return bar;
-}
-
 std::string points_text(double points) {
   long p = std::lround(points);
   return (p >= 0 ? "+" : "") + std::to_string(p);
@@ -432,7 +426,7 @@ json::object render_match(const result_reply& r, bool ephemeral) {
   e.description = confidence_line(mr);
   if (!r.note.empty()) e.description += "\n\n*" + md(r.note) + "*";
   for (const auto& role : mr.roles) {
-    std::string value = score_bar(role.score) + " " + std::to_string(role.score);
+    std::string value = adapters::score_bar(role.score) + " " + std::to_string(role.score);
     if (contains(mr.primary, role.role)) value += mr.primary.size() > 1 ? " \xC2\xB7 **co-primary match**" : " \xC2\xB7 **best match**";
     else if (contains(mr.secondary, role.role)) value += " \xC2\xB7 *also worth a look*";
     for (const auto& c : role.why) value += "\n" + points_text(c.points) + " " + md(c.label);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "adapters/common/score_bar.hpp"
 #include "dialogs/action_token.hpp"
 #include "dialogs/text_input.hpp"
 
@@ -313,13 +314,6 @@ json::object render_summary(const summary_reply& r) {
   return m.finish(esc(r.text));
 }
 
-std::string score_bar(int score) {
-  int filled = std::clamp(static_cast<int>(std::lround(score / 10.0)), 0, 10);
-  std::string bar;
-  for (int i = 0; i < 10; ++i) bar += i < filled ? "\xE2\x96\xB0" : "\xE2\x96\xB1";  // ▰ ▱
-  return bar;
-}
-
 std::string points_text(double points) {
   long p = std::lround(points);
   return (p >= 0 ? "+" : "") + std::to_string(p);
@@ -346,7 +340,7 @@ json::object render_match_card(const result_reply& r) {
   message m;
   m.add(header("Your ML role matches"), true);
   for (const auto& role : mr.roles) {
-    std::string line = "*" + esc(role.name) + "*  " + score_bar(role.score) + "  " + std::to_string(role.score);
+    std::string line = "*" + esc(role.name) + "*  " + adapters::score_bar(role.score) + "  " + std::to_string(role.score);
     if (contains(mr.primary, role.role)) line += mr.primary.size() > 1 ? "  _co-primary match_" : "  _best match_";
     else if (contains(mr.secondary, role.role)) line += "  _also worth a look_";
     m.add(section(line));

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "adapters/common/json_fields.hpp"
+#include "adapters/common/overloaded.hpp"
 #include "adapters/slack/blocks.hpp"
 
 namespace mlpath::slack {

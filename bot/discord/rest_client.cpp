@@ -33,13 +33,7 @@ void discord_rest::call(std::string method, std::string path, std::string body, 
 
 void discord_rest::attempt(std::shared_ptr<call_state> c) {
   auto now = clock_();
-  auto when = limiter_.reserve(c->route, now);
-  if (when > now) {
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(when - now) + std::chrono::milliseconds(1);
-    loop_.after(wait, [this, c] { send(c); });
-    return;
-  }
-  send(std::move(c));
+  loop_.run_at(limiter_.reserve(c->route, now), now, [this, c] { send(c); });
 }
 
 void discord_rest::send(std::shared_ptr<call_state> c) {
@@ -87,8 +81,7 @@ void discord_rest::finish(std::shared_ptr<call_state> c, net::client_response re
       return;
     }
   } else if (r.transient() && c->attempts < max_attempts) {
-    auto backoff = std::chrono::milliseconds(250 * (1 << (c->attempts - 1)));
-    loop_.after(backoff, [this, c] { attempt(c); });
+    loop_.after(backoff.delay(c->attempts), [this, c] { attempt(c); });
     return;
   }
   if (limiter_.invalid_recent(now) > 1000)

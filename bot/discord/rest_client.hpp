@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "adapters/common/backoff.hpp"
 #include "adapters/discord/rest_limits.hpp"
 #include "bot/observe/metrics.hpp"
 #include "bot/net/event_loop.hpp"
@@ -39,6 +40,7 @@ class discord_rest {
 
   int max_attempts = 4;
   std::chrono::milliseconds timeout{10000};
+  adapters::backoff_policy backoff{std::chrono::milliseconds(250), std::chrono::seconds(4)};
 
  private:
   struct call_state;

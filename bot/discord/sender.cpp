@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "adapters/common/json_fields.hpp"
+#include "adapters/common/overloaded.hpp"
 
 namespace mlpath {
 

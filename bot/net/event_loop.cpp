@@ -71,4 +71,14 @@ void event_loop::poll() {
 
 asio::io_context& event_loop::context() { return impl_->io; }
 
+void event_loop::run_at(std::chrono::steady_clock::time_point when, std::chrono::steady_clock::time_point now,
+                        std::function<void()> fn) {
+  if (when <= now) {
+    fn();
+    return;
+  }
+  // Rounded up: waking a little late is fine, a little early would find the slot not yet free.
+  after(std::chrono::ceil<std::chrono::milliseconds>(when - now), std::move(fn));
+}
+
 }  // namespace mlpath::net

@@ -38,6 +38,11 @@ class event_loop {
   // Runs ready handlers and timers due now without blocking (tests).
   void poll();
 
+  // Calls `fn` at `when` on a clock whose current time is `now`: at once (inline) when
+  // that has passed, else after the difference. For callers with an injected clock.
+  void run_at(std::chrono::steady_clock::time_point when, std::chrono::steady_clock::time_point now,
+              std::function<void()> fn);
+
   boost::asio::io_context& context();  // for bot/net code only
 
  private:

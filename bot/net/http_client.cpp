@@ -16,11 +16,12 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <vector>
+
+#include "bot/net/outbound.hpp"
 
 namespace mlpath::net {
 
@@ -34,41 +35,11 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-struct target_url {
-  bool tls = false;
-  std::string host;  // without brackets
-  std::string port;
-  std::string target;  // path + query
-  std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
-};
+// Where a request goes; connections are kept per scheme, host and port.
+std::string key_of(const outbound_url& t) { return (t.tls ? "https://" : "http://") + t.host + ":" + t.port; }
 
-bool loopback(const boost::urls::url_view& u) {
-  switch (u.host_type()) {
-    case boost::urls::host_type::ipv4: return u.host_ipv4_address().to_bytes()[0] == 127;
-    case boost::urls::host_type::ipv6: return u.host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name: return u.host() == "localhost";
-    default: return false;
-  }
-}
-
-std::variant<target_url, std::string> parse_target(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return std::string("not an absolute URL: ") + std::string(url);
-  const auto& u = *parsed;
-  target_url t;
-  if (u.scheme() == "https") t.tls = true;
-  else if (u.scheme() == "http") {
-    if (!loopback(u)) return "plain http:// is only allowed to loopback hosts, not " + std::string(u.host());
-  } else {
-    return "unsupported URL scheme: " + std::string(u.scheme());
-  }
-  if (u.host().empty()) return std::string("URL has no host: ") + std::string(url);
-  t.host = u.host_type() == boost::urls::host_type::ipv6 ? u.host_ipv6_address().to_string() : std::string(u.host());
-  t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
-  t.target = std::string(u.encoded_path());
-  if (t.target.empty()) t.target = "/";
-  if (u.has_query()) t.target += "?" + std::string(u.encoded_query());
-  return t;
+std::variant<outbound_url, std::string> parse_target(std::string_view url) {
+  return parse_outbound_url(url, "https", "http");
 }
 
 // A kept-alive connection: plain or TLS.
@@ -88,23 +59,14 @@ struct http_client::state {
   ssl::context tls_ctx{ssl::context::tls_client};
   std::map<std::string, std::vector<std::unique_ptr<connection>>> idle;
 
-  state(event_loop& l, client_options o) : loop(l), options(std::move(o)) {
-    tls_ctx.set_default_verify_paths();
-    if (!options.ca_file.empty()) {
-      beast::error_code ec;
-      tls_ctx.load_verify_file(options.ca_file, ec);
-      if (ec) throw std::runtime_error("MLPATH_CA_FILE " + options.ca_file + " cannot be loaded: " + ec.message());
-    }
-    tls_ctx.set_verify_mode(ssl::verify_peer);
-    SSL_CTX_set_min_proto_version(tls_ctx.native_handle(), TLS1_2_VERSION);
-  }
+  state(event_loop& l, client_options o) : loop(l), options(std::move(o)) { configure_client_tls(tls_ctx, options.ca_file); }
 };
 
 namespace {
 
 using state_ptr = std::shared_ptr<http_client::state>;
 
-awaitable<beast::error_code> open_connection(state_ptr st, connection* c, target_url t,
+awaitable<beast::error_code> open_connection(state_ptr st, connection* c, outbound_url t,
                                              std::chrono::steady_clock::time_point deadline) {
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
@@ -160,7 +122,7 @@ awaitable<void> perform(state_ptr st, client_request request, std::function<void
     done(std::move(out));
     co_return;
   }
-  target_url t = std::get<target_url>(parsed);
+  outbound_url t = std::get<outbound_url>(parsed);
   auto deadline = std::chrono::steady_clock::now() + request.timeout;
 
   http::request<http::string_body> req{http::string_to_verb(request.method), t.target, 11};
@@ -176,7 +138,7 @@ awaitable<void> perform(state_ptr st, client_request request, std::function<void
   // fails before any byte of a response arrived, one fresh connection is tried.
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<connection> c;
-    auto& pool = st->idle[t.key()];
+    auto& pool = st->idle[key_of(t)];
     bool reused = false;
     if (!pool.empty()) {
       c = std::move(pool.back());
@@ -201,7 +163,7 @@ awaitable<void> perform(state_ptr st, client_request request, std::function<void
       out.error.clear();
       if (keep && pool.size() < st->options.max_idle_per_host) {
         c->lowest().expires_never();
-        st->idle[t.key()].push_back(std::move(c));
+        st->idle[key_of(t)].push_back(std::move(c));
       }
       done(std::move(out));
       co_return;

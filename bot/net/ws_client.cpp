@@ -14,9 +14,10 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <boost/url/parse.hpp>
 #include <deque>
 #include <optional>
+
+#include "bot/net/outbound.hpp"
 
 namespace mlpath::net {
 
@@ -27,19 +28,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
-
-namespace {
-
-bool loopback_host(const boost::urls::url_view& u) {
-  switch (u.host_type()) {
-    case boost::urls::host_type::ipv4: return u.host_ipv4_address().to_bytes()[0] == 127;
-    case boost::urls::host_type::ipv6: return u.host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name: return u.host() == "localhost";
-    default: return false;
-  }
-}
-
-}  // namespace
 
 struct ws_client::state {
   event_loop& loop;
@@ -55,12 +43,7 @@ struct ws_client::state {
   std::uint64_t generation = 0;  // bumps per connect, so late callbacks of an old socket are ignored
 
   state(event_loop& l, options o, ws_handlers h) : loop(l), opts(std::move(o)), handlers(std::move(h)) {
-    tls_ctx.set_default_verify_paths();
-    if (!opts.ca_file.empty()) {
-      beast::error_code ec;
-      tls_ctx.load_verify_file(opts.ca_file, ec);
-    }
-    tls_ctx.set_verify_mode(ssl::verify_peer);
+    configure_client_tls(tls_ctx, opts.ca_file);
   }
 
   template <class F>
@@ -124,22 +107,16 @@ awaitable<void> write_loop(state_ptr st, Stream* ws, std::uint64_t gen) {
 
 awaitable<void> do_connect(state_ptr st, std::string url, std::uint64_t gen) {
   auto fail = [&](const std::string& why) { report_closed(st, gen, 0, why); };
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) {
-    fail("not a URL: " + url);
+  auto parsed = parse_outbound_url(url, "wss", "ws");
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    fail("websocket URL refused: " + *why);
     co_return;
   }
-  const auto& u = *parsed;
-  bool secure = u.scheme() == "wss";
-  if (!secure && !(u.scheme() == "ws" && loopback_host(u))) {
-    fail("websocket URLs must be wss:// (ws:// only to loopback hosts): " + url);
-    co_return;
-  }
-  std::string host(u.host());
-  std::string port = u.has_port() ? std::string(u.port()) : (secure ? "443" : "80");
-  std::string target = std::string(u.encoded_path());
-  if (target.empty()) target = "/";
-  if (u.has_query()) target += "?" + std::string(u.encoded_query());
+  const outbound_url& u = std::get<outbound_url>(parsed);
+  bool secure = u.tls;
+  const std::string& host = u.host;
+  const std::string& port = u.port;
+  const std::string& target = u.target;
 
   auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "adapters/common/json_fields.hpp"
+#include "adapters/common/overloaded.hpp"
 
 #include <algorithm>
 

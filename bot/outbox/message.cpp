@@ -1,6 +1,6 @@
 #include "bot/outbox/message.hpp"
 
-#include "adapters/common/json_fields.hpp"
+#include "adapters/common/overloaded.hpp"
 
 namespace mlpath::outbox {
 

@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "adapters/common/json_fields.hpp"
+#include "adapters/common/overloaded.hpp"
 
 namespace mlpath {
 

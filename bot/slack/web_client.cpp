@@ -55,13 +55,7 @@ void slack_web_client::call_form(std::string team, std::string token, std::strin
 
 void slack_web_client::attempt(std::shared_ptr<call> c) {
   auto now = clock_();
-  auto when = limiter_.reserve(c->team, c->method, c->rate_key, now);
-  if (when > now) {
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(when - now) + std::chrono::milliseconds(1);
-    loop_.after(wait, [this, c] { send(c); });
-    return;
-  }
-  send(std::move(c));
+  loop_.run_at(limiter_.reserve(c->team, c->method, c->rate_key, now), now, [this, c] { send(c); });
 }
 
 void slack_web_client::send(std::shared_ptr<call> c) {
@@ -90,13 +84,12 @@ void slack_web_client::finish(std::shared_ptr<call> c, net::client_response res)
     if (wait > options_.longest_wait) transient = false;  // hand it back: the outbox waits durably
   }
   if (transient && c->attempts < options_.max_attempts) {
-    auto backoff = options_.first_backoff * (1 << (c->attempts - 1));
     if (res.status == 429) {
       // The limiter now holds the call until Retry-After has passed.
       attempt(c);
       return;
     }
-    loop_.after(backoff, [this, c] { attempt(c); });
+    loop_.after(options_.backoff.delay(c->attempts), [this, c] { attempt(c); });
     return;
   }
   c->done(r);

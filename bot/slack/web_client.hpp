@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/common/backoff.hpp"
 #include "adapters/slack/web_api.hpp"
 #include "bot/observe/metrics.hpp"
 #include "bot/net/event_loop.hpp"
@@ -26,7 +27,7 @@ class slack_web_client {
   struct options {
     int max_attempts = 4;                         // first try plus retries
     std::chrono::milliseconds timeout{10000};     // per attempt
-    std::chrono::milliseconds first_backoff{250}; // doubles per retry
+    adapters::backoff_policy backoff{std::chrono::milliseconds(250), std::chrono::seconds(4)};
     std::chrono::seconds longest_wait{60};        // a Retry-After longer than this is not waited out here
   };
 
