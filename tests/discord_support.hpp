@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "adapters/discord/interaction.hpp"
 #include "adapters/common/bytes.hpp"
+#include "adapters/discord/interaction.hpp"
 #include "bot/net/crypto.hpp"
 #include "test_support.hpp"
 

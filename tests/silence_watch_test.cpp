@@ -2,11 +2,11 @@
 // people a platform can message.
 #include <catch2/catch.hpp>
 
-#include "bot/turns/conversation_service.hpp"
-#include "bot/observe/metrics.hpp"
 #include "bot/net/event_loop.hpp"
+#include "bot/observe/metrics.hpp"
 #include "bot/outbox/dispatcher.hpp"
 #include "bot/schedule/silence_watch.hpp"
+#include "bot/turns/conversation_service.hpp"
 #include "storage/sqlite_store.hpp"
 #include "test_support.hpp"
 

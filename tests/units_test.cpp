@@ -1,9 +1,9 @@
 // Small pure pieces: tokens, text matching, check-in times, configuration.
 #include <catch2/catch.hpp>
 
-#include "bot/schedule/checkin_planner.hpp"
 #include "bot/app/config.hpp"
 #include "bot/console/console_chat.hpp"
+#include "bot/schedule/checkin_planner.hpp"
 #include "dialogs/action_token.hpp"
 #include "dialogs/text_input.hpp"
 #include "test_support.hpp"

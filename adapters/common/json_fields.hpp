@@ -31,12 +31,4 @@ inline std::int64_t integer_field(const boost::json::object& o, std::string_view
   return v && v->is_number() ? v->to_number<std::int64_t>() : 0;
 }
 
-// A number for JSON output: whole values as integers (Boost.JSON would write 20.0 as
-// "2E1", valid but unreadable for people and awkward for scripts), others as doubles.
-inline boost::json::value number_value(double v) {
-  if (v == static_cast<double>(static_cast<std::int64_t>(v)) && v > -9.0e15 && v < 9.0e15)
-    return static_cast<std::int64_t>(v);
-  return v;
-}
-
 }  // namespace mlpath::adapters

@@ -4,8 +4,6 @@
 
 #include <cmath>
 
-#include "adapters/common/json_fields.hpp"
-
 namespace mlpath::console {
 using namespace mlpath::dialogs;
 namespace json = boost::json;
@@ -38,7 +36,7 @@ json::object resource_json(const resource& r) {
 json::object plan_json(const learning_plan& p) {
   json::object o;
   o["weekly_hours"] = p.weekly_hours.empty() ? json::value(nullptr) : json::value(p.weekly_hours);
-  o["hours_per_week"] = adapters::number_value(p.hours_per_week);
+  o["hours_per_week"] = p.hours_per_week;
   o["pace"] = p.pace_label;
   o["weeks"] = p.total_weeks;
   json::array sections;
@@ -47,7 +45,7 @@ json::object plan_json(const learning_plan& p) {
     for (const auto& e : s.steps)
       steps.push_back(json::object{{"title", e.title},
                                    {"detail", e.detail},
-                                   {"hours", adapters::number_value(e.hours)},
+                                   {"hours", e.hours},
                                    {"weeks", json::array{e.week_from, e.week_to}},
                                    {"url", e.link.url},
                                    {"resource", resource_json(e.link)}});
@@ -94,7 +92,7 @@ json::object result_json(const result_reply& r) {
       why.push_back(json::object{{"question", c.question},
                                  {"answer", c.option},
                                  {"label", c.label},
-                                 {"points", adapters::number_value(pts)}});
+                                 {"points", pts}});
     }
     roles.push_back(json::object{{"id", s.role}, {"name", s.name}, {"score", s.score}, {"why", std::move(why)}});
   }
@@ -102,7 +100,7 @@ json::object result_json(const result_reply& r) {
   o["primary"] = strings(m.primary);
   o["secondary"] = strings(m.secondary);
   o["confidence"] = to_string(m.level);
-  o["answered"] = adapters::number_value(round1(m.answered * 100.0) / 100.0);
+  o["answered"] = round1(m.answered * 100.0) / 100.0;
   o["scoring_version"] = m.scoring_version;
   o["flow_version"] = m.flow_version;
   json::array cards;

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "adapters/discord/json_read.hpp"
 #include "adapters/common/json_util.hpp"
+#include "adapters/discord/json_read.hpp"
 
 namespace mlpath::discord {
 namespace {

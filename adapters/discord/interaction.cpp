@@ -2,9 +2,9 @@
 
 #include <simdjson.h>
 
-#include "adapters/discord/json_read.hpp"
 #include "adapters/common/bytes.hpp"
 #include "adapters/common/json_util.hpp"
+#include "adapters/discord/json_read.hpp"
 
 namespace mlpath::discord {
 namespace {

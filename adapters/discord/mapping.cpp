@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
+#include "adapters/common/json_util.hpp"
 #include "adapters/discord/components.hpp"
 #include "adapters/discord/json_read.hpp"
 #include "dialogs/action_token.hpp"
-#include "adapters/common/json_util.hpp"
 
 namespace mlpath::discord {
 namespace {

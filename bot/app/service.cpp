@@ -4,18 +4,18 @@
 
 #include <iostream>
 
-#include "bot/turns/conversation_service.hpp"
-#include "bot/discord/rest_client.hpp"
+#include "bot/content/content_loader.hpp"
 #include "bot/discord/discord_service.hpp"
-#include "bot/observe/metrics.hpp"
+#include "bot/discord/rest_client.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/net/http_client.hpp"
 #include "bot/net/http_server.hpp"
+#include "bot/observe/metrics.hpp"
 #include "bot/outbox/dispatcher.hpp"
 #include "bot/schedule/silence_watch.hpp"
 #include "bot/slack/slack_service.hpp"
 #include "bot/slack/web_client.hpp"
-#include "bot/content/content_loader.hpp"
+#include "bot/turns/conversation_service.hpp"
 #include "dialogs/engine.hpp"
 #include "storage/sqlite_store.hpp"
 

@@ -10,18 +10,19 @@
 #include <iostream>
 #include <iterator>
 
-#include "bot/schedule/checkin_planner.hpp"
+#include "adapters/common/json_text.hpp"
+#include "adapters/console/answers_json.hpp"
+#include "adapters/console/reply_json.hpp"
+#include "adapters/console/text_render.hpp"
 #include "bot/app/config.hpp"
+#include "bot/app/service.hpp"
 #include "bot/cli/user_export_json.hpp"
 #include "bot/console/console_chat.hpp"
-#include "bot/turns/conversation_service.hpp"
-#include "bot/app/service.hpp"
-#include "bot/discord/commands.hpp"
-#include "adapters/console/text_render.hpp"
-#include "adapters/console/answers_json.hpp"
 #include "bot/content/content_loader.hpp"
+#include "bot/discord/commands.hpp"
+#include "bot/schedule/checkin_planner.hpp"
+#include "bot/turns/conversation_service.hpp"
 #include "dialogs/engine.hpp"
-#include "adapters/console/reply_json.hpp"
 #include "storage/sqlite_store.hpp"
 
 namespace mlpath {
@@ -84,7 +85,7 @@ int cmd_match(const config& c, bool json) {
     return 2;
   }
   dialogs::result_reply r = engine.result_for(std::get<dialogs::answer_list>(parsed));
-  if (json) std::cout << boost::json::serialize(console::result_json(r)) << '\n';
+  if (json) std::cout << adapters::json_text(console::result_json(r)) << '\n';
   else std::cout << console::render_text(r) << '\n';
   return 0;
 }
@@ -204,7 +205,7 @@ int run_cli(int argc, char** argv) {
           std::cerr << "mlpath: no stored data for " << platform << " user " << user_id << '\n';
           return 1;
         }
-        std::cout << boost::json::serialize(user_export_json(*doc)) << '\n';
+        std::cout << adapters::json_text(user_export_json(*doc)) << '\n';
         return 0;
       }
       if (!store->erase_user(u)) {

@@ -2,14 +2,15 @@
 
 #include <simdjson.h>
 
+#include "adapters/common/json_text.hpp"
 #include "adapters/common/json_util.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <istream>
 #include <ostream>
 
-#include "adapters/console/text_render.hpp"
 #include "adapters/console/reply_json.hpp"
+#include "adapters/console/text_render.hpp"
 
 namespace mlpath {
 
@@ -84,7 +85,7 @@ int run_chat(conversation_service& service, const chat_options& options, std::is
   storage::user_ref user{"console", "", options.user};
   auto print = [&](const std::vector<dialogs::reply>& replies) {
     for (const auto& r : replies) {
-      if (options.json) out << boost::json::serialize(console::to_json(r)) << '\n';
+      if (options.json) out << adapters::json_text(console::to_json(r)) << '\n';
       else out << console::render_text(r) << '\n';
     }
     out.flush();

@@ -3,11 +3,11 @@
 #include <iostream>
 
 #include "adapters/discord/commands.hpp"
+#include "bot/content/builtin_content.hpp"
 #include "bot/discord/rest_client.hpp"
-#include "bot/observe/metrics.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/net/http_client.hpp"
-#include "bot/content/builtin_content.hpp"
+#include "bot/observe/metrics.hpp"
 
 namespace mlpath {
 

@@ -12,9 +12,9 @@
 
 #include "adapters/common/backoff.hpp"
 #include "adapters/discord/rest_limits.hpp"
-#include "bot/observe/metrics.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/net/http_client.hpp"
+#include "bot/observe/metrics.hpp"
 
 namespace mlpath {
 

@@ -10,9 +10,9 @@
 #include <map>
 #include <string>
 
-#include "bot/turns/conversation_service.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/outbox/dispatcher.hpp"
+#include "bot/turns/conversation_service.hpp"
 
 namespace mlpath {
 
