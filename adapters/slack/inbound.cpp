@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "adapters/common/json_reader.hpp"
 #include "adapters/common/json_util.hpp"
 
 namespace mlpath::slack {
@@ -24,6 +25,7 @@ constexpr std::size_t max_id = 4096;
 // Free text (messages, typed answers): longer is cut at a character boundary, not refused,
 // because the engine bounds stored text anyway.
 constexpr std::size_t max_text = 64u << 10;
+constexpr adapters::json_limits limits{"Slack", max_id, max_text};
 constexpr std::size_t max_actions = 16;
 constexpr std::size_t max_state_values = 256;
 constexpr std::size_t max_selected = 256;
@@ -51,42 +53,20 @@ bool is_form(std::string_view content_type) {
   return iequals(media_type(content_type), "application/x-www-form-urlencoded");
 }
 
-// Cuts at a UTF-8 character boundary so truncated text stays valid.
-std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
-  if (s.size() <= max_bytes) return s;
-  std::size_t n = max_bytes;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
 // Single pass over the JSON: every object is read once, field by field, so key order in
 // the payload does not matter and unknown fields cost only a skip. A value of an
 // unexpected JSON type is ignored (Slack's optional fields are sometimes null, and some
 // names are strings in one payload and objects in another); only invalid JSON fails.
-class json_reader {
+class json_reader : public adapters::json_reader {
  public:
-  explicit json_reader(inbound& in) : in_(in) {}
+  explicit json_reader(inbound& in) : adapters::json_reader(limits), in_(in) {}
 
   // What the pass saw, for classify() to decide the kind afterwards.
-  std::string error_;
   bool has_event_ = false, has_event_type_ = false, has_command_ = false, has_user_id_ = false;
   bool has_actions_ = false, has_view_ = false, has_message_ = false, has_challenge_ = false;
   bool container_ephemeral_ = false;
   std::string container_channel_, channel_object_id_, message_ts_fallback_;
   std::vector<state_value> view_state_;
-
-  // Calls f(key, value) for each member, stopping at the first false.
-  template <class F>
-  bool fields(od::object o, F&& f) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
-      if (!f(key, v)) return false;
-    }
-    return true;
-  }
 
   bool top(od::object obj) {
     return fields(obj, [&](std::string_view key, od::value& v) {
@@ -113,7 +93,7 @@ class json_reader {
       else if (key == "channel") ok = id_or_object_id(v, channel_object_id_);
       else if (key == "container") ok = with_object(v, [&](od::object o) { return container(o); });
       else if (key == "message") ok = with_object(v, [&](od::object o) { has_message_ = true; return message(o); });
-      else if (key == "actions") ok = with_array(v, [&](od::array a) { has_actions_ = true; return actions(a); });
+      else if (key == "actions") ok = items(v, [&](od::value& a) { return action(a); }, &has_actions_);
       else if (key == "state") ok = with_object(v, [&](od::object o) { return state(o, in_.state); });
       else if (key == "view") ok = with_object(v, [&](od::object o) { has_view_ = true; return view(o); });
       return ok;
@@ -123,112 +103,15 @@ class json_reader {
  private:
   inbound& in_;
 
-  bool fail(simdjson::error_code e) {
-    if (error_.empty()) error_ = std::string("invalid JSON: ") + simdjson::error_message(e);
-    return false;
-  }
-  bool fail(std::string message) {
-    if (error_.empty()) error_ = std::move(message);
-    return false;
-  }
-
-  static bool is(od::value& v, od::json_type want, bool& yes, simdjson::error_code& err) {
-    od::json_type t;
-    err = v.type().get(t);
-    yes = !err && t == want;
-    return !err;
-  }
-
-  template <class F>
-  bool with_object(od::value& v, F&& f) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::object, yes, err)) return fail(err);
-    if (!yes) return true;
-    od::object o;
-    if (auto e = v.get_object().get(o)) return fail(e);
-    return f(o);
-  }
-
-  template <class F>
-  bool with_array(od::value& v, F&& f) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::array, yes, err)) return fail(err);
-    if (!yes) return true;
-    od::array a;
-    if (auto e = v.get_array().get(a)) return fail(e);
-    return f(a);
-  }
-
-  // A string field, or nothing when the value is of another type.
-  bool string(od::value& v, std::optional<std::string_view>& out) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::string, yes, err)) return fail(err);
-    if (!yes) return true;
-    std::string_view s;
-    if (auto e = v.get_string().get(s)) return fail(e);
-    out = s;
-    return true;
-  }
-
-  bool id(od::value& v, std::string& out, bool* present = nullptr) {
-    std::optional<std::string_view> s;
-    if (!string(v, s)) return false;
-    if (!s) return true;
-    if (s->size() > max_id) return fail("a field is too long to be Slack's");
-    out.assign(*s);
-    if (present) *present = true;
-    return true;
-  }
-
-  bool text(od::value& v, std::string& out) {
-    std::optional<std::string_view> s;
-    if (!string(v, s)) return false;
-    if (s) out.assign(utf8_prefix(*s, max_text));
-    return true;
-  }
-
-  bool boolean(od::value& v, bool& out) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::boolean, yes, err)) return fail(err);
-    if (!yes) return true;
-    if (auto e = v.get_bool().get(out)) return fail(e);
-    return true;
-  }
-
-  bool integer(od::value& v, std::int64_t& out) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::number, yes, err)) return fail(err);
-    if (!yes) return true;
-    std::int64_t n = 0;
-    // A float or an out-of-range number is tolerated like any other odd type.
-    if (v.get_int64().get(n) == simdjson::SUCCESS) out = n;
-    return true;
-  }
-
   // "user": "U1" (rare) or {"id": "U1", ...}
   bool id_or_object_id(od::value& v, std::string& out, bool* present = nullptr) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::object, yes, err)) return fail(err);
-    if (!yes) return id(v, out, present);
-    od::object o;
-    if (auto e = v.get_object().get(o)) return fail(e);
-    return fields(o, [&](std::string_view key, od::value& child) {
-      if (key == "id" && !id(child, out, present)) return false;
-      return true;
-    });
+    return bare_or_object_id(v, [&](od::value& x) { return id(x, out, present); });
   }
 
   bool team(od::value& v) {
-    bool yes = false;
-    simdjson::error_code err;
-    if (!is(v, od::json_type::object, yes, err)) return fail(err);
-    if (!yes) return in_.team_id.empty() ? id(v, in_.team_id) : true;
+    od::json_type t{};
+    if (!type_of(v, t)) return false;
+    if (t != od::json_type::object) return in_.team_id.empty() ? id(v, in_.team_id) : true;
     od::object o;
     if (auto e = v.get_object().get(o)) return fail(e);
     return fields(o, [&](std::string_view key, od::value& child) {
@@ -278,14 +161,10 @@ class json_reader {
   }
 
   bool string_list(od::value& v, std::vector<std::string>& out) {
-    return with_array(v, [&](od::array a) {
-      for (auto element : a) {
-        od::value item;
-        if (auto e = element.get(item)) return fail(e);
-        std::string s;
-        if (!id(item, s)) return false;
-        if (out.size() < max_token_ids) out.push_back(std::move(s));
-      }
+    return items(v, [&](od::value& item) {
+      std::string s;
+      if (!id(item, s)) return false;
+      if (out.size() < max_token_ids) out.push_back(std::move(s));
       return true;
     });
   }
@@ -320,8 +199,8 @@ class json_reader {
 
   // Option values wherever a selection can sit: "value", {"value": ...}, or a list of either.
   bool selection(od::value& v, std::vector<std::string>& out, int depth = 0) {
-    od::json_type t;
-    if (auto e = v.type().get(t)) return fail(e);
+    od::json_type t{};
+    if (!type_of(v, t)) return false;
     if (t == od::json_type::string) {
       std::string s;
       if (!id(v, s)) return false;
@@ -352,91 +231,60 @@ class json_reader {
     return true;
   }
 
-  bool actions(od::array a) {
-    for (auto element : a) {
-      od::value v;
-      if (auto e = element.get(v)) return fail(e);
-      block_action act;
-      bool seen = false;
-      if (!with_object(v, [&](od::object o) {
-            seen = true;
-            return action(o, act);
-          }))
-        return false;
-      if (seen && in_.actions.size() < max_actions) in_.actions.push_back(std::move(act));
-    }
+  bool action(od::value& v) {
+    block_action act;
+    bool seen = false;
+    if (!fields(v, [&](std::string_view key, od::value& f) {
+          bool ok = true;
+          if (key == "action_id") ok = id(f, act.action_id);
+          else if (key == "block_id") ok = id(f, act.block_id);
+          else if (key == "type") ok = id(f, act.type);
+          else if (key == "value") ok = id(f, act.value);
+          else if (key.substr(0, 9) == "selected_") ok = selection(f, act.selected);
+          return ok;
+        }, &seen))
+      return false;
+    if (seen && in_.actions.size() < max_actions) in_.actions.push_back(std::move(act));
     return true;
-  }
-
-  bool action(od::object o, block_action& act) {
-    return fields(o, [&](std::string_view key, od::value& v) {
-      bool ok = true;
-      if (key == "action_id") ok = id(v, act.action_id);
-      else if (key == "block_id") ok = id(v, act.block_id);
-      else if (key == "type") ok = id(v, act.type);
-      else if (key == "value") ok = id(v, act.value);
-      else if (key.substr(0, 9) == "selected_") ok = selection(v, act.selected);
-      return ok;
-    });
   }
 
   // {"values": {block_id: {action_id: {"type": ..., "value"|"selected_*": ...}}}}
   bool state(od::object o, std::vector<state_value>& out) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (auto e = field.unescaped_key().get(key)) return fail(e);
-      if (auto e = field.value().get(v)) return fail(e);
-      if (key != "values") continue;
-      if (!with_object(v, [&](od::object blocks) {
-            for (auto block : blocks) {
-              std::string_view block_id;
-              od::value bv;
-              if (auto e = block.unescaped_key().get(block_id)) return fail(e);
-              if (auto e = block.value().get(bv)) return fail(e);
-              if (block_id.size() > max_id) return fail("a block_id is too long to be Slack's");
-              std::string bid(block_id);
-              if (!with_object(bv, [&](od::object elements) { return state_elements(bid, elements, out); }))
-                return false;
-            }
-            return true;
-          }))
-        return false;
-    }
-    return true;
+    return fields(o, [&](std::string_view key, od::value& values) {
+      if (key != "values") return true;
+      return fields(values, [&](std::string_view block_id, od::value& elements) {
+        if (block_id.size() > max_id) return too_long("a block_id");
+        std::string bid(block_id);
+        return fields(elements, [&](std::string_view action_id, od::value& element) {
+          return state_element(bid, action_id, element, out);
+        });
+      });
+    });
   }
 
-  bool state_elements(const std::string& block_id, od::object elements, std::vector<state_value>& out) {
-    for (auto element : elements) {
-      std::string_view action_id;
-      od::value ev;
-      if (auto e = element.unescaped_key().get(action_id)) return fail(e);
-      if (auto e = element.value().get(ev)) return fail(e);
-      if (action_id.size() > max_id) return fail("an action_id is too long to be Slack's");
-      state_value sv;
-      sv.block_id = block_id;
-      sv.action_id = std::string(action_id);
-      bool seen = false;
-      if (!with_object(ev, [&](od::object o) {
-            seen = true;
-            return fields(o, [&](std::string_view key, od::value& v) {
-              bool ok = true;
-              if (key == "type") {
-                ok = id(v, sv.type);
-              } else if (key == "value") {
-                // Typed text: bounded like a message, not like an id.
-                std::string typed;
-                ok = text(v, typed);
-                if (ok && !typed.empty()) sv.values.push_back(std::move(typed));
-              } else if (key.substr(0, 9) == "selected_") {
-                ok = selection(v, sv.values);
-              }
-              return ok;
-            });
-          }))
-        return false;
-      if (seen && out.size() < max_state_values) out.push_back(std::move(sv));
-    }
+  bool state_element(const std::string& block_id, std::string_view action_id, od::value& element,
+                     std::vector<state_value>& out) {
+    if (action_id.size() > max_id) return too_long("an action_id");
+    state_value sv;
+    sv.block_id = block_id;
+    sv.action_id = std::string(action_id);
+    bool seen = false;
+    if (!fields(element, [&](std::string_view key, od::value& v) {
+          bool ok = true;
+          if (key == "type") {
+            ok = id(v, sv.type);
+          } else if (key == "value") {
+            // Typed text: bounded like a message, not like an id.
+            std::string typed;
+            ok = text(v, typed);
+            if (ok && !typed.empty()) sv.values.push_back(std::move(typed));
+          } else if (key.substr(0, 9) == "selected_") {
+            ok = selection(v, sv.values);
+          }
+          return ok;
+        }, &seen))
+      return false;
+    if (seen && out.size() < max_state_values) out.push_back(std::move(sv));
     return true;
   }
 
@@ -587,7 +435,7 @@ std::variant<inbound, parse_failure> parse_form(std::string_view body) {
             take(form->response_url, in.response_url, max_id) && take(form->trigger_id, in.trigger_id, max_id) &&
             take(form->enterprise_id, in.enterprise_id, max_id) && take(form->api_app_id, in.api_app_id, max_id);
   if (!ok) return bad("a field is too long to be Slack's");
-  if (form->text) in.text = decode_entities(utf8_prefix(*form->text, max_text));
+  if (form->text) in.text = decode_entities(adapters::utf8_prefix(*form->text, max_text));
   return in;
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 
+#include "adapters/common/json_reader.hpp"
 #include "adapters/common/json_util.hpp"
 
 namespace mlpath::slack {
@@ -31,138 +32,73 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view h) {
   return std::min(std::chrono::seconds(v), max_retry_after);
 }
 
-class response_reader {
+// A response is Slack's answer to our own call, so nothing in it is refused for length:
+// str() clips to max_field instead (id() and text() are not used here).
+constexpr adapters::json_limits limits{"Slack", max_field, max_field};
+
+class response_reader : public adapters::json_reader {
  public:
-  explicit response_reader(api_response& r) : r_(r) {}
+  explicit response_reader(api_response& r) : adapters::json_reader(limits), r_(r) {}
   bool has_ok_ = false;
 
   bool top(od::object obj) {
-    for (auto field : obj) {
-      std::string_view key;
-      od::value v;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
+    return fields(obj, [&](std::string_view key, od::value& v) {
       bool ok = true;
       if (key == "ok") ok = boolean(v, r_.ok, &has_ok_);
       else if (key == "error") ok = str(v, r_.error);
       else if (key == "needed") ok = str(v, r_.needed);
       else if (key == "provided") ok = str(v, r_.provided);
       else if (key == "warning") ok = str(v, r_.warning);
-      else if (key == "response_metadata") ok = object(v, [&](od::object o) { return metadata(o); });
+      else if (key == "response_metadata") ok = fields(v, [&](std::string_view k, od::value& m) { return metadata(k, m); });
       else if (key == "ts") ok = str(v, r_.ts);
       // chat.postMessage: "channel": "C1"; conversations.open: "channel": {"id": "D1"}
-      else if (key == "channel") ok = str_or_id(v, r_.channel_id);
+      else if (key == "channel") ok = bare_or_object_id(v, [&](od::value& c) { return str(c, r_.channel_id); });
       else if (key == "user_id") ok = str(v, r_.user_id);
       else if (key == "bot_id") ok = str(v, r_.bot_id);
       // auth.test: "team_id"; oauth.v2.access: "team": {"id": ...} (auth.test's "team" is a name)
       else if (key == "team_id") ok = str(v, r_.team_id);
-      else if (key == "team") ok = object(v, [&](od::object o) { return id_of(o, r_.team_id); });
+      else if (key == "team") ok = field_of(v, "id", r_.team_id);
       else if (key == "app_id") ok = str(v, r_.app_id);
       else if (key == "bot_user_id") ok = str(v, r_.bot_user_id);
       else if (key == "access_token") ok = str(v, r_.access_token);
       else if (key == "scope") ok = str(v, r_.scope);
-      else if (key == "authed_user") ok = object(v, [&](od::object o) { return id_of(o, r_.user_id); });
-      else if (key == "user") ok = object(v, [&](od::object o) { return user(o); });
+      else if (key == "authed_user") ok = field_of(v, "id", r_.user_id);
+      else if (key == "user") ok = field_of(v, "tz", r_.tz);
       else if (key == "url") ok = str(v, r_.url);
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
   }
 
  private:
   api_response& r_;
 
-  static bool type_is(od::value& v, od::json_type want, bool& yes) {
-    od::json_type t;
-    if (v.type().get(t)) return false;
-    yes = t == want;
-    return true;
-  }
-
   bool str(od::value& v, std::string& out) {
-    bool yes = false;
-    if (!type_is(v, od::json_type::string, yes)) return false;
-    if (!yes) return true;
-    std::string_view s;
-    if (v.get_string().get(s)) return false;
-    out.assign(s.substr(0, max_field));
+    std::optional<std::string_view> s;
+    if (!string(v, s)) return false;
+    if (s) out.assign(s->substr(0, max_field));
     return true;
   }
 
-  bool boolean(od::value& v, bool& out, bool* present) {
-    bool yes = false;
-    if (!type_is(v, od::json_type::boolean, yes)) return false;
-    if (!yes) return true;
-    if (v.get_bool().get(out)) return false;
-    *present = true;
-    return true;
+  // One string member of an object value; skipped when `v` is not an object.
+  bool field_of(od::value& v, std::string_view name, std::string& out) {
+    return fields(v, [&](std::string_view key, od::value& child) { return key == name ? str(child, out) : true; });
   }
 
-  template <class F>
-  bool object(od::value& v, F&& f) {
-    bool yes = false;
-    if (!type_is(v, od::json_type::object, yes)) return false;
-    if (!yes) return true;
-    od::object o;
-    if (v.get_object().get(o)) return false;
-    return f(o);
-  }
-
-  bool str_or_id(od::value& v, std::string& out) {
-    bool yes = false;
-    if (!type_is(v, od::json_type::object, yes)) return false;
-    if (!yes) return str(v, out);
-    od::object o;
-    if (v.get_object().get(o)) return false;
-    return id_of(o, out);
-  }
-
-  bool id_of(od::object o, std::string& out) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
-      if (key == "id" && !str(v, out)) return false;
-    }
-    return true;
-  }
-
-  bool user(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
-      if (key == "tz" && !str(v, r_.tz)) return false;
-    }
-    return true;
-  }
-
-  bool metadata(od::object o) {
-    for (auto field : o) {
-      std::string_view key;
-      od::value v;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
-      bool is_messages = key == "messages";
-      if (!is_messages && key != "warnings") continue;
-      bool yes = false;
-      if (!type_is(v, od::json_type::array, yes)) return false;
-      if (!yes) continue;
-      od::array a;
-      if (v.get_array().get(a)) return false;
-      for (auto element : a) {
-        od::value item;
-        if (element.get(item)) return false;
-        std::string s;
-        if (!str(item, s)) return false;
-        if (s.empty()) continue;
-        if (is_messages) {
-          if (r_.messages.size() < max_messages) r_.messages.push_back(std::move(s));
-        } else if (r_.warning.find(s) == std::string::npos && r_.warning.size() < max_field) {
-          // Warnings come as "warning" (comma-separated) and response_metadata.warnings.
-          r_.warning += (r_.warning.empty() ? "" : ",") + s;
-        }
+  bool metadata(std::string_view key, od::value& v) {
+    bool is_messages = key == "messages";
+    if (!is_messages && key != "warnings") return true;
+    return items(v, [&](od::value& item) {
+      std::string s;
+      if (!str(item, s)) return false;
+      if (s.empty()) return true;
+      if (is_messages) {
+        if (r_.messages.size() < max_messages) r_.messages.push_back(std::move(s));
+      } else if (r_.warning.find(s) == std::string::npos && r_.warning.size() < max_field) {
+        // Warnings come as "warning" (comma-separated) and response_metadata.warnings.
+        r_.warning += (r_.warning.empty() ? "" : ",") + s;
       }
-    }
-    return true;
+      return true;
+    });
   }
 };
 
