@@ -177,7 +177,10 @@ CREATE INDEX community_members_by_user ON community_members (user_id);
     // their order. Unsent messages of the earlier shapes are rewritten in place.
     R"sql(
 ALTER TABLE outbox ADD COLUMN queue TEXT NOT NULL DEFAULT '';
-UPDATE outbox SET queue = 'channel:' || platform || ':' || channel WHERE user_id IS NULL;
+UPDATE outbox SET queue = CASE WHEN kind = 'discord.callback' AND instr(ref, '/') > 0
+                               THEN 'interaction:' || substr(ref, 1, instr(ref, '/') - 1)
+                               ELSE 'channel:' || platform || ':' || channel END
+  WHERE user_id IS NULL;
 UPDATE outbox SET body = CASE kind
     WHEN 'slack.post' THEN json_object('channel', channel, 'ref', ref, 'payload', json(body))
     WHEN 'slack.update' THEN json_object('channel', coalesce(json_extract(body, '$.channel'), channel),
@@ -674,7 +677,7 @@ class sqlite_store final : public store {
   }
 
   void outbox_add(const outbox_message& m) override {
-    guard([&] { insert_outbox(m, m.next_attempt_at); });
+    guard([&] { insert_outbox(m, m.created_at.time_since_epoch().count() ? m.created_at : m.next_attempt_at); });
   }
 
   void outbox_sent(std::int64_t id, timestamp when) override {
@@ -711,8 +714,8 @@ class sqlite_store final : public store {
     return guard([&] {
       outbox_stats out;
       // Both come from the partial index of unsent messages (ids grow with creation time).
-      auto& q = cached("SELECT count(*), (SELECT created_at FROM outbox WHERE id = min(o.id)) FROM outbox o "
-                       "WHERE o.sent_at IS NULL AND o.failed_at IS NULL");
+      auto& q = cached("SELECT count(*), (SELECT created_at FROM outbox WHERE id = (SELECT min(id) FROM outbox "
+                       "WHERE sent_at IS NULL AND failed_at IS NULL)) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL");
       if (q.executeStep()) {
         out.depth = static_cast<std::size_t>(q.getColumn(0).getInt64());
         out.oldest = maybe_at(q.getColumn(1));

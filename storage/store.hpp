@@ -71,7 +71,7 @@ struct outbox_message {
   std::string body;          // the type's fields (JSON)
   int attempts = 0;
   timestamp next_attempt_at{};
-  timestamp created_at{};    // set on insert
+  timestamp created_at{};    // when it was made (save_turn: the turn's time; outbox_add: this, else next_attempt_at)
 };
 
 // What is waiting to be sent, for /metrics.

@@ -365,3 +365,20 @@ TEST_CASE("parse_message_create reads only the author of our own echoes", "[disc
   CHECK(p.channel_id == "5");
   CHECK(mlpath::discord::map_dm(p, "BOT").action == mlpath::discord::mapped_action::dialog);
 }
+
+TEST_CASE("a truncated MESSAGE_CREATE is refused, whoever it seems to come from", "[discord][mapping][dm]") {
+  // Every prefix of a real message, read both with our own id as the author to skip (the
+  // fast path that looks at the author first) and with another id: refused or read,
+  // never a crash. A prefix missing the closing brace used to crash the path that reads a
+  // message after the author check.
+  std::string d = dm_json();
+  dm_message author;
+  REQUIRE(parse_message_create(d, author));
+  for (std::size_t n = 0; n < d.size(); ++n) {
+    std::string cut = d.substr(0, n);
+    dm_message a, b;
+    // Our own echo may be recognised from its author alone, and then nothing else is read.
+    if (parse_message_create(cut, a, author.author_id)) CHECK(a.content.empty());
+    CHECK_FALSE(parse_message_create(cut, b, "42"));
+  }
+}

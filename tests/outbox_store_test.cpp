@@ -290,12 +290,9 @@ TEST_CASE("outbox records: every kind survives to_record, the store and from_rec
   CHECK_FALSE(outbox::from_record(odd));
 }
 
-// KNOWN BUG (tagged [!shouldfail] so the suite stays green and turns red once fixed, which
-// is the signal to drop the tag): storage/sqlite_store.cpp outbox_summary() prepares
-//   SELECT count(*), (SELECT created_at FROM outbox WHERE id = min(o.id)) FROM outbox o WHERE ...
-// and SQLite 3.40.1 (Debian 12) refuses it: "misuse of aggregate function min()". Every call
-// throws storage_error, so mlpath_outbox_depth and mlpath_outbox_oldest_age_seconds always read -1.
-TEST_CASE("outbox_summary: depth and the oldest waiting message, from the store", "[storage][outbox][!shouldfail]") {
+// outbox_summary() once prepared "... WHERE id = min(o.id)", which SQLite refuses ("misuse
+// of aggregate function min()"), so both outbox gauges always read -1.
+TEST_CASE("outbox_summary: depth and the oldest waiting message, from the store", "[storage][outbox]") {
   temp_dir dir;
   auto store = storage::open_sqlite_store({dir.file("s.db")});
   auto empty = store->outbox_summary();
@@ -322,9 +319,8 @@ TEST_CASE("outbox_summary: depth and the oldest waiting message, from the store"
   CHECK_FALSE(s.oldest);
 }
 
-// KNOWN BUG: see outbox_summary above; the gauges read -1 until it is fixed.
 TEST_CASE("outbox gauges report the store's depth and age even beyond what the dispatcher holds",
-          "[outbox][metrics][!shouldfail]") {
+          "[outbox][metrics]") {
   temp_dir dir;
   auto store = storage::open_sqlite_store({dir.file("g.db")});
   net::event_loop loop;

@@ -211,8 +211,10 @@ bool parse_message_create(std::string_view d_json, dm_message& out, std::string_
         out.author_id = std::string(id);
         return true;
       }
-      // Anyone else: read the whole message from the start.
-      doc.rewind();
+      // Anyone else: read the whole message from the start. A fresh iterate() rather than
+      // rewind(): after a failed lookup in malformed input (a truncated object) the
+      // document's state is not one to rewind from.
+      if (parser.iterate(padded).get(doc)) return false;
       if (doc.get_object().get(obj)) return false;
     }
     dm_message m;

@@ -27,6 +27,7 @@ storage::outbox_message to_record(const message& m, std::int64_t user_id, std::s
              },
              m);
   r.next_attempt_at = send_at;
+  r.created_at = send_at;
   return r;
 }
 
