@@ -14,7 +14,10 @@ enum class question_kind { single, multi, text };
 struct option {
   std::string id;
   std::string label;
-  bool exclusive = false;  // cannot be combined with other options in a multi answer
+  bool exclusive = false;             // cannot be combined with other options in a multi answer
+  std::vector<std::string> aliases;   // other words people type for it ("cv", "k8s", "go")
+  std::string reason;                 // in the person's terms ("you write SQL"), when it explains a role
+  bool weakness = false;              // rusty maths, none yet, not sure, no domain: never a reason
 };
 
 struct question {
@@ -86,11 +89,48 @@ struct resource {
   bool free = true;
 };
 
+// A person's answer named in content: "question:option".
+struct answer_ref {
+  std::string question;
+  std::string option;
+};
+
+// Something the answers can show a person already has (Python, SQL, container skills),
+// which makes plan steps unnecessary or shorter.
+struct capability {
+  std::string id;
+  std::vector<answer_ref> answers;  // any one of them is enough
+  std::string because;              // "you already use Python"
+};
+
+enum class step_kind { onramp, foundation, skill, tool, project, later, community, portfolio, interview };
+const char* to_string(step_kind k);
+
+// A shorter version of a step for someone who has `has` (all of them).
+struct step_shortcut {
+  std::vector<std::string> has;
+  double hours = 0;
+  std::string title;   // "" = the step's own
+  std::string detail;  // "" = the step's own
+};
+
 struct plan_step {
+  std::string id;
+  step_kind kind = step_kind::skill;
   std::string title;
-  std::string detail;
+  std::string teaches;   // what it teaches, in a line
+  std::string detail;    // the advice
   std::string resource;  // resource id
   double hours = 0;
+  std::map<std::string, int, std::less<>> roles;  // role id -> position in that role's path (1 = first)
+  std::vector<std::string> provides;  // capabilities it gives (on-ramps are added to give them)
+  std::vector<std::string> needs;     // capabilities it needs first (an on-ramp is added when missing)
+  std::vector<std::string> after;     // step ids that come first when both are in a plan
+  std::vector<std::string> skip_if;   // capabilities that make it unnecessary
+  std::vector<step_shortcut> shorten_if;
+  std::vector<std::string> subfields;  // projects fitted to these subfield options
+  std::vector<std::string> domains;    // projects fitted to these domain options
+  std::vector<std::string> fits;       // roles a subfield or domain project suits
 };
 
 struct tip {
@@ -104,21 +144,19 @@ struct pace {
   std::string label;
 };
 
-using step_list = std::vector<plan_step>;
-using step_map = std::map<std::string, step_list, std::less<>>;
-
 struct plan_material {
   std::map<std::string, pace, std::less<>> pace_by_hours;  // weekly_hours option -> pace
-  step_map foundations;                                    // math_comfort option -> steps
-  step_list ml_basics;
-  step_map tools;                // role id -> steps
-  step_map projects_by_subfield; // subfields option -> steps
-  step_map projects_by_domain;   // domain option -> steps
-  step_list general_projects;
-  step_list communities;
-  step_list portfolio;
-  step_map interview;            // role id -> steps
+  int milestone_weeks = 12;       // the first milestone is reachable within this many weeks
+  int core_weeks = 26;            // the plan's core; later steps become pointers
+  int subfield_project_after = 4;  // path position after which a subfield project fits
+  int domain_project_after = 6;    // ... and a domain project
+  std::vector<capability> has;
+  std::map<std::string, std::string, std::less<>> milestones;  // role id -> project step id
+  std::vector<plan_step> steps;
   std::map<std::string, tip, std::less<>> tips;  // worry option -> tip
+
+  const plan_step* find_step(std::string_view id) const;
+  const capability* find_capability(std::string_view id) const;
 };
 
 struct content {

@@ -219,15 +219,34 @@ class turn {
     }
     clean_text t = sanitize_text(in.text, 500);
     option_match m = match_options(q, t.text);
-    if (!m.unknown.empty() || m.ids.empty()) {
+    if (m.greeting) {
+      say("Hello!");
+      ask(q);
+      return;
+    }
+    if (!m.unknown.empty() || m.ids.empty() || m.out_of_range) {
       if (returning()) {
         say_with("Welcome back! We were at " + position_text(q.id) + ".",
                  {{command_token("resume", "", s_.round), "Resume", action_style::primary},
                   {command_token("restart", "", s_.round), "Restart", action_style::normal}});
         return;
       }
+      if (m.out_of_range && m.unknown.empty()) {
+        miss(q, "There " + std::string(q.options.size() == 1 ? "is 1 option" : "are " + std::to_string(q.options.size()) + " options") +
+                    ", so " + std::to_string(*m.out_of_range) + " is not one of them.");
+        return;
+      }
       std::string what = m.unknown.empty() ? t.text : m.unknown.front();
-      miss(q, "I could not match \"" + shorten(what) + "\" to an option.");
+      std::string problem = "I could not match \"" + shorten(what) + "\" to an option.";
+      if (!m.suggestions.empty()) {
+        problem += " Did you mean ";
+        for (std::size_t i = 0; i < m.suggestions.size(); ++i) {
+          const option* o = q.find_option(m.suggestions[i]);
+          problem += (i ? " or \"" : "\"") + (o ? o->label : m.suggestions[i]) + "\"";
+        }
+        problem += "?";
+      }
+      miss(q, problem);
       return;
     }
     std::vector<std::string> normalized;
@@ -645,7 +664,7 @@ class turn {
       s_.misses = 0;
       std::string t = problem + " That is a few tries, so here is the question again. ";
       if (q.kind == question_kind::text) t += "Type a sentence in your own words";
-      else t += "Press a button, or type the number of an option (for example 1)";
+      else t += "Pick an option, or type its number (for example 1)";
       t += q.optional ? ", or say skip to pass over it." : ".";
       say(t);
       ask(q);
@@ -719,6 +738,7 @@ result_reply engine::result_for(const answer_list& answers) const {
   answer_list valid = current_answers(answers);
   r.match = score(*content_, valid);
   r.plan = build_plan(*content_, valid, r.match);
+  if (const answer* goal = find_answer(valid, "goal_note"); goal && !goal->skipped) r.goal = goal->text;
   auto add_card = [&](const std::string& id) {
     if (const role* ro = content_->find_role(id)) r.roles.push_back({ro->id, ro->name, ro->summary, ro->key_skills});
   };

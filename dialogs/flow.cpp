@@ -44,4 +44,31 @@ const resource* content::find_resource(std::string_view id) const {
   return nullptr;
 }
 
+const plan_step* plan_material::find_step(std::string_view id) const {
+  for (const auto& s : steps)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+const capability* plan_material::find_capability(std::string_view id) const {
+  for (const auto& c : has)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+const char* to_string(step_kind k) {
+  switch (k) {
+    case step_kind::onramp: return "onramp";
+    case step_kind::foundation: return "foundation";
+    case step_kind::skill: return "skill";
+    case step_kind::tool: return "tool";
+    case step_kind::project: return "project";
+    case step_kind::later: return "later";
+    case step_kind::community: return "community";
+    case step_kind::portfolio: return "portfolio";
+    case step_kind::interview: return "interview";
+  }
+  return "skill";
+}
+
 }  // namespace mlpath::dialogs

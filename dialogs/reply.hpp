@@ -93,6 +93,7 @@ struct result_reply {
   match_result match;
   learning_plan plan;
   std::vector<role_card> roles;  // descriptions of the primary and secondary roles
+  std::string goal;              // the person's own sentence about a year from now, shown back
   std::string note;              // an aid to reflection, not a verdict
   std::vector<action> actions;
 };

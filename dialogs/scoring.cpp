@@ -55,7 +55,11 @@ double best_for_role(const question& q, const question_weights& qw, std::size_t 
 match_result score(const content& c, const answer_list& answers) {
   const std::size_t n = c.roles.size();
   std::vector<double> got(n, 0.0), best(n, 0.0);
-  std::vector<std::vector<contribution>> raw(n);  // points still in multiplier units
+  struct reason_candidate {
+    contribution c;
+    double telling = 0;  // how much more this answer points here than elsewhere, weighted
+  };
+  std::vector<std::vector<reason_candidate>> raw(n);  // points still in multiplier units
   double weight_all = 0, weight_answered = 0;
 
   // Iterating in the weights' order (not the answers') keeps float sums identical
@@ -81,8 +85,14 @@ match_result score(const content& c, const answer_list& answers) {
       got[r] += qw.multiplier * g;
       double scale = sum > 0 ? g / sum : 0;
       for (const option* o : chosen) {
-        double w = qw.options.at(o->id)[r];
-        if (w > 0) raw[r].push_back({q->id, o->id, o->label, qw.multiplier * w * scale});
+        const auto& per_role = qw.options.at(o->id);
+        double w = per_role[r];
+        if (w <= 0 || o->weakness || o->reason.empty()) continue;
+        double mean = std::accumulate(per_role.begin(), per_role.end(), 0.0) / static_cast<double>(n);
+        // Ranked by the answer's own weight, not its capped share: a defining answer in a
+        // multi-select (DevOps for infrastructure) is not lost to the cap.
+        if (w > mean + 1e-9)
+          raw[r].push_back({{q->id, o->id, o->label, o->reason, qw.multiplier * w * scale}, qw.multiplier * (w - mean)});
       }
     }
   }
@@ -98,11 +108,11 @@ match_result score(const content& c, const answer_list& answers) {
     s.exact = best[r] > 0 ? 100.0 * got[r] / best[r] : 0;
     s.exact = std::clamp(s.exact, 0.0, 100.0);
     s.score = static_cast<int>(std::lround(s.exact));
-    for (auto& ctb : raw[r]) ctb.points = best[r] > 0 ? 100.0 * ctb.points / best[r] : 0;
-    std::stable_sort(raw[r].begin(), raw[r].end(),
-                     [](const contribution& a, const contribution& b) { return a.points > b.points; });
-    if (raw[r].size() > 3) raw[r].resize(3);
-    s.why = std::move(raw[r]);
+    for (auto& x : raw[r]) x.c.points = best[r] > 0 ? 100.0 * x.c.points / best[r] : 0;
+    std::stable_sort(raw[r].begin(), raw[r].end(), [](const reason_candidate& a, const reason_candidate& b) {
+      return a.telling > b.telling + 1e-9 || (std::abs(a.telling - b.telling) <= 1e-9 && a.c.points > b.c.points);
+    });
+    for (std::size_t i = 0; i < raw[r].size() && i < 3; ++i) s.why.push_back(std::move(raw[r][i].c));
     m.roles.push_back(std::move(s));
   }
   std::stable_sort(m.roles.begin(), m.roles.end(),

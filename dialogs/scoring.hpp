@@ -16,7 +16,8 @@ struct contribution {
   std::string question;
   std::string option;
   std::string label;
-  double points = 0;  // share of the role's 0-100 score this answer earned
+  std::string reason;  // the answer in the person's terms: "you write SQL"
+  double points = 0;   // share of the role's 0-100 score this answer earned
 };
 
 struct role_score {
@@ -24,7 +25,10 @@ struct role_score {
   std::string name;
   int score = 0;       // 0-100, rounded
   double exact = 0;    // unrounded, for ordering
-  std::vector<contribution> why;  // the answers that contributed most, largest first (at most 3)
+  // Why this role, in the person's terms: at most three answers that point to this role
+  // more than to the others, the most telling first. A weakness (rusty maths, none yet,
+  // not sure, no domain) or an answer every role values alike is never a reason.
+  std::vector<contribution> why;
 };
 
 struct match_result {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <vector>
 
 namespace mlpath::dialogs {
 namespace {
@@ -15,41 +17,6 @@ std::string_view trim(std::string_view s) {
 
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() < 4 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::vector<std::string> split_pieces(std::string_view text) {
-  std::string t(text);
-  // " and " joins pieces like a comma does.
-  for (std::size_t p; (p = t.find(" and ")) != std::string::npos;) t.replace(p, 5, ",");
-  std::vector<std::string> pieces;
-  std::string cur;
-  for (char ch : t) {
-    if (ch == ',' || ch == ';') {
-      pieces.emplace_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += ch;
-    }
-  }
-  pieces.emplace_back(trim(cur));
-  pieces.erase(std::remove(pieces.begin(), pieces.end(), std::string()), pieces.end());
-  // "1 3" -> two pieces, but "data cleaning" stays one.
-  if (pieces.size() == 1) {
-    std::vector<std::string> words;
-    std::string w;
-    for (char ch : pieces[0]) {
-      if (ch == ' ') {
-        if (!w.empty()) words.push_back(w);
-        w.clear();
-      } else {
-        w += ch;
-      }
-    }
-    if (!w.empty()) words.push_back(w);
-    if (words.size() > 1 && std::all_of(words.begin(), words.end(), [](const std::string& x) { return all_digits(x); }))
-      return words;
-  }
-  return pieces;
 }
 
 }  // namespace
@@ -177,31 +144,349 @@ std::optional<command_words> command_word(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+
+// Accented Latin letters (U+00C0 to U+017F) folded to ASCII, so "café" matches "cafe".
+std::string_view fold_latin(char32_t cp) {
+  if (cp >= 0xC0 && cp <= 0xC5) return "a";
+  if (cp == 0xC6) return "ae";
+  if (cp == 0xC7) return "c";
+  if (cp >= 0xC8 && cp <= 0xCB) return "e";
+  if (cp >= 0xCC && cp <= 0xCF) return "i";
+  if (cp == 0xD0) return "d";
+  if (cp == 0xD1) return "n";
+  if ((cp >= 0xD2 && cp <= 0xD6) || cp == 0xD8) return "o";
+  if (cp >= 0xD9 && cp <= 0xDC) return "u";
+  if (cp == 0xDD) return "y";
+  if (cp == 0xDF) return "ss";
+  if (cp >= 0xE0 && cp <= 0xE5) return "a";
+  if (cp == 0xE6) return "ae";
+  if (cp == 0xE7) return "c";
+  if (cp >= 0xE8 && cp <= 0xEB) return "e";
+  if (cp >= 0xEC && cp <= 0xEF) return "i";
+  if (cp == 0xF1) return "n";
+  if ((cp >= 0xF2 && cp <= 0xF6) || cp == 0xF8) return "o";
+  if (cp >= 0xF9 && cp <= 0xFC) return "u";
+  if (cp == 0xFD || cp == 0xFF) return "y";
+  if (cp >= 0x100 && cp <= 0x17F) {
+    // Latin Extended-A comes in pairs; the base letters in order of the block.
+    static const char* base = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiijjjjkkklllllllllnnnnnnnnnoooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+    std::size_t i = cp - 0x100;
+    if (i < std::char_traits<char>::length(base)) return std::string_view(base + i, 1);
+  }
+  return {};
+}
+
+// American spellings for the British word endings people type (both sides of a match
+// go through this, so an over-eager rule only has to be consistent, not right).
+std::string americanize(std::string w) {
+  auto ends = [&](std::string_view suf) { return w.size() > suf.size() + 2 && w.compare(w.size() - suf.size(), suf.size(), suf) == 0; };
+  auto swap_end = [&](std::string_view suf, std::string_view rep) {
+    w.replace(w.size() - suf.size(), suf.size(), rep);
+  };
+  static const std::pair<const char*, const char*> rules[] = {
+      {"isations", "izations"}, {"isation", "ization"}, {"ising", "izing"}, {"ised", "ized"}, {"ises", "izes"},
+      {"ise", "ize"},           {"ysing", "yzing"},     {"ysed", "yzed"},   {"yses", "yzes"}, {"yse", "yze"},
+      {"elling", "eling"},      {"elled", "eled"},      {"our", "or"},      {"ours", "ors"},  {"tre", "ter"},
+      {"tres", "ters"},         {"ogue", "og"},         {"ogues", "ogs"},
+  };
+  for (const auto& [suf, rep] : rules)
+    if (ends(suf)) {
+      swap_end(suf, rep);
+      break;
+    }
+  return w;
+}
+
+std::vector<std::string> words_of(std::string_view s) {
+  std::vector<std::string> out;
+  std::string w;
+  for (char c : s) {
+    if (c == ' ') {
+      if (!w.empty()) out.push_back(std::move(w));
+      w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) out.push_back(std::move(w));
+  return out;
+}
+
+bool is_greeting(const std::string& n) {
+  static const char* greetings[] = {"hi",          "hello",         "hey",          "hiya",         "yo",
+                                    "howdy",       "hallo",         "hola",         "hi there",     "hello there",
+                                    "hey there",   "good morning",  "good afternoon", "good evening", "morning",
+                                    "hi mlpath",   "hello mlpath",  "hey mlpath",   "greetings",    "sup"};
+  return std::any_of(std::begin(greetings), std::end(greetings), [&](const char* g) { return n == g; });
+}
+
+// The ways an option can be written, normalised: its id, label, label without a bracketed
+// part, and aliases.
+struct option_texts {
+  const option* o;
+  std::vector<std::string> texts;
+  std::vector<std::string> label_words;  // for "starts like the label"
+};
+
+std::vector<option_texts> texts_of(const question& q) {
+  std::vector<option_texts> out;
+  for (const auto& o : q.options) {
+    option_texts t{&o, {}, {}};
+    std::string id = o.id;
+    std::replace(id.begin(), id.end(), '_', ' ');
+    t.texts.push_back(normalize_words(id));
+    std::string label = normalize_words(o.label);
+    t.texts.push_back(label);
+    if (auto open = o.label.find('('); open != std::string::npos) t.texts.push_back(normalize_words(o.label.substr(0, open)));
+    for (const auto& a : o.aliases) t.texts.push_back(normalize_words(a));
+    t.label_words = words_of(label);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::size_t tolerance(std::size_t length) { return length >= 9 ? 2 : length >= 4 ? 1 : 0; }
+
+// How well a piece names an option: 0 exactly (number, id, label, alias), 1 as the start
+// of its label, 2 with a small typo. nullopt: not this option.
+std::optional<int> quality(const std::string& piece, const option_texts& t) {
+  for (const auto& x : t.texts)
+    if (x == piece) return 0;
+  auto words = words_of(piece);
+  if (words.size() >= 2 && words.size() < t.label_words.size() &&
+      std::equal(words.begin(), words.end(), t.label_words.begin()))
+    return 1;
+  std::size_t tol = tolerance(piece.size());
+  if (tol > 0)
+    for (const auto& x : t.texts)
+      if (edit_distance(piece, x, tol) <= tol) return 2;
+  return std::nullopt;
+}
+
+// The option a piece names, when exactly one names it best.
+const option* best_option(const std::string& piece, const std::vector<option_texts>& all, int& how) {
+  const option* found = nullptr;
+  int best = 99;
+  bool tie = false;
+  for (const auto& t : all) {
+    auto qual = quality(piece, t);
+    if (!qual) continue;
+    if (*qual < best) {
+      best = *qual;
+      found = t.o;
+      tie = false;
+    } else if (*qual == best) {
+      tie = true;
+    }
+  }
+  if (!found || tie) return nullptr;
+  how = best;
+  return found;
+}
+
+// Options sharing a word (allowing a small typo) with what did not match, closest first.
+std::vector<std::string> closest(const std::vector<std::string>& pieces, const std::vector<option_texts>& all) {
+  std::vector<std::pair<int, std::string>> scored;
+  for (const auto& t : all) {
+    int score = 0;
+    for (const auto& piece : pieces)
+      for (const auto& w : words_of(piece)) {
+        if (w.size() < 3) continue;
+        bool hit = false;
+        for (const auto& x : t.texts)
+          for (const auto& xw : words_of(x))
+            if (edit_distance(w, xw, tolerance(w.size())) <= tolerance(w.size()) ||
+                (w.size() >= 4 && xw.rfind(w, 0) == 0))
+              hit = true;
+        score += hit ? 1 : 0;
+      }
+    if (score > 0) scored.emplace_back(score, t.o->id);
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (const auto& [score, id] : scored)
+    if (out.size() < 2) out.push_back(id);
+  return out;
+}
+
+struct piece {
+  std::string text;  // as typed, trimmed
+  std::string sep;   // the separator that followed it ("" for the last)
+};
+
+// Splits at , ; & / and the word "and"; numbers separated by spaces ("1 3") too.
+std::vector<piece> split_pieces(std::string_view text) {
+  std::vector<piece> out;
+  std::string cur;
+  auto flush = [&](std::string sep) {
+    std::string t(trim(cur));
+    if (!t.empty()) out.push_back({std::move(t), std::move(sep)});
+    else if (!out.empty()) out.back().sep += sep;
+    cur.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ',' || c == ';' || c == '&' || c == '/') {
+      flush(std::string(1, c));
+      continue;
+    }
+    if ((c == ' ') && i + 4 < text.size() + 1 && to_lower(text.substr(i, 5)) == " and ") {
+      flush(" and ");
+      i += 3;
+      continue;
+    }
+    cur += c;
+  }
+  flush("");
+  if (out.size() == 1) {
+    auto words = words_of(out[0].text);
+    if (words.size() > 1 && std::all_of(words.begin(), words.end(), [](const std::string& w) { return all_digits(w); })) {
+      out.clear();
+      for (auto& w : words) out.push_back({std::move(w), " "});
+      out.back().sep.clear();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string normalize_words(std::string_view text) {
+  std::string folded;
+  folded.reserve(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      char ch = static_cast<char>(std::tolower(c));
+      bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' || ch == '#' || ch == '\'' ||
+                  ch == '-' || ch == '.' || ch == '/' || ch == '&';
+      folded += keep ? ch : ' ';
+      ++p;
+      continue;
+    }
+    std::size_t len = std::min<std::size_t>(utf8_sequence_length(c), static_cast<std::size_t>(end - p));
+    char32_t cp = len == 2 ? ((c & 0x1F) << 6) | (p[1] & 0x3F) : 0;
+    if (len == 3 && (c == 0xE2) && p[1] == 0x80 && (p[2] == 0x98 || p[2] == 0x99)) {
+      folded += '\'';  // typographic apostrophes
+    } else if (std::string_view f = len == 2 ? fold_latin(cp) : std::string_view(); !f.empty()) {
+      folded += f;
+    } else {
+      folded.append(reinterpret_cast<const char*>(p), len);  // other scripts stay as they are
+    }
+    p += len;
+  }
+  std::string out;
+  for (auto& w : words_of(folded)) {
+    // Trailing dots and dashes are punctuation, not part of the word.
+    while (w.size() > 1 && (w.back() == '.' || w.back() == '-')) w.pop_back();
+    if (!out.empty()) out += ' ';
+    out += americanize(std::move(w));
+  }
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    cur[0] = i;
+    std::size_t row_min = cur[0];
+    for (std::size_t j = 1; j <= m; ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > limit) return limit + 1;
+    prev2.swap(prev);
+    prev.swap(cur);
+  }
+  return prev[m];
+}
+
 option_match match_options(const question& q, std::string_view text) {
   option_match m;
-  auto match_one = [&](const std::string& piece) -> const option* {
-    std::string p = to_lower(piece);
-    if (all_digits(p)) {
-      int n = std::stoi(p);
-      if (n >= 1 && n <= static_cast<int>(q.options.size())) return &q.options[static_cast<std::size_t>(n - 1)];
-      return nullptr;
-    }
-    for (const auto& o : q.options)
-      if (o.id == p || to_lower(o.label) == p) return &o;
-    return nullptr;
-  };
   std::string whole(trim(text));
-  if (const option* o = match_one(whole)) {
-    m.ids.push_back(o->id);
+  std::string whole_n = normalize_words(whole);
+  if (is_greeting(whole_n)) {
+    m.greeting = true;
     return m;
   }
-  for (const auto& piece : split_pieces(whole)) {
-    if (const option* o = match_one(piece)) {
-      if (std::find(m.ids.begin(), m.ids.end(), o->id) == m.ids.end()) m.ids.push_back(o->id);
-    } else {
-      m.unknown.push_back(piece);
+  auto all = texts_of(q);
+  auto add = [&](const option* o) {
+    if (std::find(m.ids.begin(), m.ids.end(), o->id) == m.ids.end()) m.ids.push_back(o->id);
+  };
+  auto number = [&](const std::string& p) -> std::optional<const option*> {
+    if (!all_digits(p)) return std::nullopt;
+    int n = std::stoi(p);
+    if (n >= 1 && n <= static_cast<int>(q.options.size())) return &q.options[static_cast<std::size_t>(n - 1)];
+    m.out_of_range = n;
+    return nullptr;
+  };
+  int how = 0;
+  if (const option* o = best_option(whole_n, all, how); o && how == 0) {
+    add(o);
+    return m;
+  }
+  // Split, then group neighbouring pieces back together where the joined text names an
+  // option ("analysing data and presenting what I found", "ci/cd"): fewest unmatched
+  // pieces first, then the closest matches.
+  std::vector<piece> pieces = split_pieces(whole);
+  const std::size_t n = pieces.size();
+  struct best_parse {
+    int unknown = 1 << 20;
+    int cost = 0;
+    int from = -1;              // start piece of the last segment
+    const option* o = nullptr;  // what that segment named (null: unknown)
+  };
+  std::vector<best_parse> best(n + 1);
+  best[0].unknown = 0;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = i; j-- > 0;) {
+      if (best[j].unknown >= (1 << 20)) continue;
+      std::string joined;
+      for (std::size_t k = j; k < i; ++k) joined += pieces[k].text + (k + 1 < i ? pieces[k].sep : "");
+      std::string norm = normalize_words(joined);
+      const option* o = nullptr;
+      int qual = 0;
+      if (auto num = number(std::string(trim(joined)))) {
+        o = *num;
+      } else {
+        o = best_option(norm, all, qual);
+      }
+      int unknown = best[j].unknown + (o ? 0 : 1);
+      int cost = best[j].cost + (o ? qual : 0) + 1;
+      if (!o && i - j > 1) continue;  // only single pieces may be unknown
+      if (unknown < best[i].unknown || (unknown == best[i].unknown && cost < best[i].cost))
+        best[i] = {unknown, cost, static_cast<int>(j), o};
     }
   }
+  std::vector<std::pair<const option*, std::string>> segments;
+  for (std::size_t i = n; i > 0;) {
+    const best_parse& b = best[i];
+    std::size_t j = static_cast<std::size_t>(b.from);
+    std::string joined;
+    for (std::size_t k = j; k < i; ++k) joined += pieces[k].text + (k + 1 < i ? pieces[k].sep : "");
+    segments.emplace_back(b.o, joined);
+    i = j;
+  }
+  std::reverse(segments.begin(), segments.end());
+  for (const auto& [o, typed] : segments) {
+    if (o) add(o);
+    else if (!(all_digits(std::string(trim(typed))) && m.out_of_range)) m.unknown.push_back(typed);
+  }
+  if (!m.unknown.empty()) m.suggestions = closest(
+      [&] {
+        std::vector<std::string> v;
+        for (const auto& u : m.unknown) v.push_back(normalize_words(u));
+        return v;
+      }(),
+      all);
   return m;
 }
 

@@ -29,13 +29,27 @@ struct command_words {
 std::optional<command_words> command_word(std::string_view text);
 
 struct option_match {
-  std::vector<std::string> ids;      // matched option ids, in the order typed
-  std::vector<std::string> unknown;  // pieces that matched nothing
+  std::vector<std::string> ids;          // matched option ids, in the order typed
+  std::vector<std::string> unknown;      // pieces that matched nothing
+  std::optional<int> out_of_range;       // a number past the last option ("5" of 4)
+  std::vector<std::string> suggestions;  // option ids closest to what did not match (at most two)
+  bool greeting = false;                 // "hi", "hello": show the question again
 };
 
-// Accepts 1-based numbers, option ids and labels (case-insensitive), separated by
-// commas, semicolons, "and", or white space between numbers.
+// Reads a typed answer the way people write it: an option's number, id, label, the start
+// of its label or one of its aliases from the content; case, accents, British and
+// American spellings and small typos do not matter; several answers may be separated by
+// commas, semicolons, "and", "&" or "/" (a label that itself holds "and", or an alias
+// such as "ci/cd", is still read as one).
 option_match match_options(const question& q, std::string_view text);
+
+// Lower case, accents folded (é -> e), punctuation other than + # ' - . folded to
+// spaces, British spellings made American (analyse -> analyze, colour -> color), single
+// spaces. The form both sides of a match are compared in.
+std::string normalize_words(std::string_view text);
+
+// Damerau-Levenshtein distance (an adjacent swap costs one), stopping early past `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit);
 
 std::string to_lower(std::string_view s);
 

@@ -156,9 +156,32 @@ TEST_CASE("a duplicate resource id and an unknown question kind", "[content]") {
 TEST_CASE("an id that is not snake_case, and a missing plan entry", "[content]") {
   auto r = break_content("roles.json", "\"id\": \"data_scientist\"", "\"id\": \"Data Scientist\"");
   find_error(r.errors, "must be 1-40 characters");
-  auto r2 = break_content("plan.json", "\"rusty\":", "\"rustic\":");
-  find_error(r2.errors, "unknown id \"rustic\"");
-  find_error(r2.errors, "missing an entry for \"rusty\"");
+  auto r2 = break_content("plan.json", "\"under_3\": {", "\"under_three\": {");
+  find_error(r2.errors, "unknown weekly_hours option \"under_three\"");
+  find_error(r2.errors, "missing an entry for \"under_3\"");
+}
+
+TEST_CASE("plan steps: unknown capabilities, steps, roles and milestones are errors with file:line", "[content][plan]") {
+  find_error(break_content("plan.json", "\"needs\": [\"python\"]", "\"needs\": [\"pythn\"]").errors,
+             "names unknown capability \"pythn\"");
+  find_error(break_content("plan.json", "\"after\": [\"pandas_basics\"]", "\"after\": [\"pandas\"]").errors,
+             "\"after\" names unknown step \"pandas\"");
+  find_error(break_content("plan.json", "\"data_scientist\": \"ds_domain_analysis\"",
+                           "\"data_scientist\": \"rs_reproduce\"").errors,
+             "must be a project in the path of \"data_scientist\"");
+  find_error(break_content("plan.json", "\"languages:python\"", "\"languages:perl\"").errors,
+             "\"languages:perl\" is not a question:option");
+  find_error(break_content("plan.json", "\"kind\": \"onramp\"", "\"kind\": \"warmup\"").errors, "unknown kind \"warmup\"");
+  // A step that needs what no on-ramp provides would leave people stuck.
+  find_error(break_content("plan.json", "\"provides\": [\"python\"]", "\"provides\": [\"sql\"]").errors,
+             "needs \"python\" but no on-ramp provides it");
+}
+
+TEST_CASE("questions: a scored option needs a reason in words unless it is a weakness", "[content]") {
+  auto r = break_content("questions.json", ", \"reason\": \"you write SQL\"", "");
+  find_error(r.errors, "option \"sql\": a scored option needs a \"reason\"");
+  auto r2 = break_content("questions.json", "\"weakness\": true", "\"weakness\": true, \"reason\": \"you are rusty\"");
+  find_error(r2.errors, "a weakness is never shown as a reason");
 }
 
 TEST_CASE("a content directory replaces only the files it holds", "[content]") {

@@ -145,11 +145,9 @@ TEST_CASE("no reply of a whole run through the reflection says button", "[engine
   }
 }
 
-// KNOWN BUG (tagged [!shouldfail]: green now, red once fixed, then drop the tag):
-// dialogs/engine.cpp miss() re-asks after three misses with "Press a button, or type the
-// number of an option", which `mlpath chat` prints as is; DESIGN §5: the terminal never
-// says "button".
-TEST_CASE("three misses in a row: the re-ask does not say button", "[engine][wording][!shouldfail]") {
+// miss() used to re-ask after three misses with "Press a button, or type the number of an
+// option", which `mlpath chat` printed as is; DESIGN §5: the terminal never says "button".
+TEST_CASE("three misses in a row: the re-ask does not say button", "[engine][wording]") {
   for (auto kind : {dialogs::question_kind::multi, dialogs::question_kind::single}) {
     engine_driver d;
     d.send(dialogs::input::open());

@@ -134,7 +134,7 @@ TEST_CASE("slack: a person completes the reflection through DMs and button press
   REQUIRE(post_event(fake, s, mlpath::test::slack_dm_event("Ev101", "U1", "yes")).status == 200);
   REQUIRE(fake.wait_for([](const auto& c) {
     for (const auto& x : c)
-      if (x.method == "chat.postMessage" && x.body.find("https://www.statlearning.com") != std::string::npos) return true;
+      if (x.method == "chat.postMessage" && x.body.find("Your learning plan") != std::string::npos && x.body.find("https://docs.github.com/") != std::string::npos) return true;
     return false;
   }));
   bool has_result = false;

@@ -39,19 +39,34 @@ json::object plan_json(const learning_plan& p) {
   o["hours_per_week"] = p.hours_per_week;
   o["pace"] = p.pace_label;
   o["weeks"] = p.total_weeks;
+  o["roles"] = strings(p.roles);
+  if (p.milestone)
+    o["milestone"] = json::object{{"id", p.milestone->id}, {"title", p.milestone->title}, {"week", p.milestone->week}};
+  else
+    o["milestone"] = nullptr;
   json::array sections;
   for (const auto& s : p.sections) {
     json::array steps;
-    for (const auto& e : s.steps)
-      steps.push_back(json::object{{"title", e.title},
-                                   {"detail", e.detail},
-                                   {"hours", e.hours},
-                                   {"weeks", json::array{e.week_from, e.week_to}},
-                                   {"url", e.link.url},
-                                   {"resource", resource_json(e.link)}});
+    for (const auto& e : s.steps) {
+      json::object step{{"id", e.id},
+                        {"kind", to_string(e.kind)},
+                        {"title", e.title},
+                        {"detail", e.detail},
+                        {"hours", e.hours},
+                        {"url", e.link.url},
+                        {"resource", resource_json(e.link)}};
+      if (!e.teaches.empty()) step["teaches"] = e.teaches;
+      step["weeks"] = e.week_from > 0 ? json::value(json::array{e.week_from, e.week_to}) : json::value(nullptr);
+      if (e.milestone) step["milestone"] = true;
+      if (!e.shortened_because.empty()) step["shortened_because"] = e.shortened_because;
+      steps.push_back(std::move(step));
+    }
     sections.push_back(json::object{{"id", s.id}, {"title", s.title}, {"steps", std::move(steps)}});
   }
   o["sections"] = std::move(sections);
+  json::array skipped;
+  for (const auto& k : p.skipped) skipped.push_back(json::object{{"id", k.id}, {"title", k.title}, {"because", k.because}});
+  o["skipped"] = std::move(skipped);
   if (p.tip)
     o["tip"] = json::object{{"worry", p.tip->worry},
                             {"title", p.tip->title},
@@ -92,6 +107,7 @@ json::object result_json(const result_reply& r) {
       why.push_back(json::object{{"question", c.question},
                                  {"answer", c.option},
                                  {"label", c.label},
+                                 {"reason", c.reason},
                                  {"points", pts}});
     }
     roles.push_back(json::object{{"id", s.role}, {"name", s.name}, {"score", s.score}, {"why", std::move(why)}});
@@ -108,6 +124,7 @@ json::object result_json(const result_reply& r) {
     cards.push_back(json::object{{"id", c.id}, {"name", c.name}, {"summary", c.summary}, {"key_skills", strings(c.key_skills)}});
   o["role_details"] = std::move(cards);
   o["plan"] = plan_json(r.plan);
+  o["goal"] = r.goal.empty() ? json::value(nullptr) : json::value(r.goal);
   o["note"] = r.note;
   return o;
 }

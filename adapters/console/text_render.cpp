@@ -1,8 +1,8 @@
 #include "adapters/console/text_render.hpp"
 
-#include <cmath>
-#include <cstdio>
+#include <algorithm>
 
+#include "adapters/common/result_words.hpp"
 #include "adapters/common/score_bar.hpp"
 
 namespace mlpath::console {
@@ -24,20 +24,43 @@ std::string spoken(const action& a) {
 }
 
 
-std::string fmt1(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
+// The plan first and the match last, so the match is what stays on screen when the
+// reflection ends.
+std::string plan_text(const learning_plan& p) {
+  std::string s = "Your learning plan: " + p.pace_label + "\n";
+  if (std::string m = adapters::milestone_text(p); !m.empty()) s += m + "\n";
+  for (const auto& k : p.skipped) s += "  Skipping \"" + k.title + "\": " + k.because + ".\n";
+  if (const plan_section* path = p.section("path")) {
+    s += "\n" + path->title + " (about " + std::to_string(p.total_weeks) + " weeks)\n";
+    for (const auto& e : path->steps) {
+      s += "  " + adapters::weeks_text(e) + ": " + e.title + (e.milestone ? "  <- first milestone" : "") + "\n";
+      if (!e.shortened_because.empty()) s += "      shorter, because " + e.shortened_because + "\n";
+      s += "      " + e.link.url + "\n";
+    }
+  }
+  if (const plan_section* later = p.section("later")) {
+    s += "\n" + later->title + ":\n";
+    for (const auto& e : later->steps) s += "  - " + e.title + "  " + e.link.url + "\n";
+  }
+  for (const char* id : {"community", "portfolio", "interview"})
+    if (const plan_section* sec = p.section(id)) {
+      s += "\n" + sec->title + ":\n";
+      for (const auto& e : sec->steps) s += "  - " + e.title + "  " + e.link.url + "\n";
+    }
+  if (p.tip) s += "\nA tip: " + p.tip->title + ". " + p.tip->detail + "\n  " + p.tip->link.url + "\n";
+  return s;
 }
 
-std::string result_text(const result_reply& r) {
+std::string match_text(const result_reply& r) {
   const match_result& m = r.match;
   std::string s = "Your matches (confidence: " + std::string(to_string(m.level)) + ")\n";
   for (const auto& rs : m.roles) {
     std::string name = rs.name;
     name.resize(std::max<std::size_t>(name.size(), 28), ' ');
     s += "  " + name + " " + adapters::score_bar(rs.score, "#", ".") + " " + std::to_string(rs.score) + "\n";
-    for (const auto& w : rs.why) s += "      + " + fmt1(w.points) + "  " + w.label + "\n";
+    bool shown = std::find(m.primary.begin(), m.primary.end(), rs.role) != m.primary.end() ||
+                 std::find(m.secondary.begin(), m.secondary.end(), rs.role) != m.secondary.end();
+    if (std::string why = adapters::reasons_sentence(rs.why); shown && !why.empty()) s += "      " + why + "\n";
   }
   auto names = [&](const std::vector<std::string>& ids) {
     std::string out;
@@ -45,30 +68,23 @@ std::string result_text(const result_reply& r) {
       if (const role_score* rs = m.find(id)) out += (out.empty() ? "" : " and ") + rs->name;
     return out;
   };
-  if (m.primary.empty()) {
-    s += "\nI need more answers before I can suggest a path.\n";
-  } else {
-    s += "\n" + std::string(m.primary.size() > 1 ? "Co-primary matches: " : "Primary match: ") + names(m.primary) + "\n";
-    if (!m.secondary.empty()) s += "Also worth a look: " + names(m.secondary) + "\n";
-  }
   if (m.level == confidence::insufficient) s += "(You answered less than half of what I score, so treat this as a first guess.)\n";
   if (m.level == confidence::low) s += "(Your answers fit several roles about equally well; that is useful to know too.)\n";
-  for (const auto& c : r.roles) s += "\n" + c.name + ": " + c.summary + "\n";
-
-  const learning_plan& p = r.plan;
-  s += "\nYour learning plan (" + p.pace_label + " About " + std::to_string(p.total_weeks) + " weeks in all.)\n";
-  for (const auto& sec : p.sections) {
-    s += "\n" + sec.title + "\n";
-    for (const auto& e : sec.steps) {
-      std::string weeks = e.week_from == e.week_to ? "week " + std::to_string(e.week_from)
-                                                   : "weeks " + std::to_string(e.week_from) + "-" + std::to_string(e.week_to);
-      s += "  - " + e.title + " (" + weeks + ")\n    " + e.detail + "\n    " + e.link.title + ": " + e.link.url + "\n";
-    }
+  if (!r.goal.empty()) s += "\nYour goal: \"" + r.goal + "\"\n";
+  s += "\n" + r.note + "\n";
+  if (m.primary.empty()) {
+    s += "\nI need more answers before I can suggest a path.";
+  } else {
+    s += "\n" + std::string(m.primary.size() > 1 ? "Co-primary matches: " : "Best match: ") + names(m.primary);
+    if (const role_score* best = m.find(m.primary.front())) s += " (" + std::to_string(best->score) + ")";
+    if (!m.secondary.empty()) s += "\nAlso worth a look: " + names(m.secondary);
+    for (const auto& c : r.roles)
+      if (c.id == m.primary.front()) s += "\n" + c.name + ": " + c.summary;
   }
-  if (p.tip) s += "\nA tip: " + p.tip->title + "\n  " + p.tip->detail + "\n  " + p.tip->link.url + "\n";
-  s += "\n" + r.note;
   return s;
 }
+
+std::string result_text(const result_reply& r) { return plan_text(r.plan) + "\n" + match_text(r); }
 
 }  // namespace
 

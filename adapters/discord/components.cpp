@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "adapters/common/result_words.hpp"
 #include "adapters/common/score_bar.hpp"
 #include "dialogs/action_token.hpp"
 #include "dialogs/text_input.hpp"
@@ -402,11 +403,6 @@ json::object render_summary(const summary_reply& r, bool ephemeral) {
   return m.finish(ephemeral);
 }
 
-std::string points_text(double points) {
-  long p = std::lround(points);
-  return (p >= 0 ? "+" : "") + std::to_string(p);
-}
-
 std::string confidence_line(const match_result& m) {
   int pct = static_cast<int>(std::lround(m.answered * 100.0));
   std::string line = std::string("**Confidence:** ") + to_string(m.level) + " \xC2\xB7 based on " + std::to_string(pct) +
@@ -429,9 +425,12 @@ json::object render_match(const result_reply& r, bool ephemeral) {
     std::string value = adapters::score_bar(role.score) + " " + std::to_string(role.score);
     if (contains(mr.primary, role.role)) value += mr.primary.size() > 1 ? " \xC2\xB7 **co-primary match**" : " \xC2\xB7 **best match**";
     else if (contains(mr.secondary, role.role)) value += " \xC2\xB7 *also worth a look*";
-    for (const auto& c : role.why) value += "\n" + points_text(c.points) + " " + md(c.label);
+    // Reasons for the roles worth a look, in the person's terms; points stay in the JSON.
+    bool shown = contains(mr.primary, role.role) || contains(mr.secondary, role.role);
+    if (std::string why = adapters::reasons_sentence(role.why); shown && !why.empty()) value += "\n" + md(why);
     e.fields.push_back({role.name, value});
   }
+  if (!r.goal.empty()) e.fields.push_back({"Your goal", "*" + md(r.goal) + "*"});
   for (const auto& card : r.roles) {
     std::string value = md(card.summary);
     if (!card.key_skills.empty()) {
@@ -452,11 +451,6 @@ json::object render_match(const result_reply& r, bool ephemeral) {
   return m.finish(ephemeral);
 }
 
-std::string weeks_text(const plan_entry& e) {
-  if (e.week_to <= e.week_from) return "week " + std::to_string(e.week_from);
-  return "weeks " + std::to_string(e.week_from) + "\xE2\x80\x93" + std::to_string(e.week_to);
-}
-
 embed plan_embed(const learning_plan& p, bool with_details) {
   embed e;
   e.title = "Your learning plan";
@@ -468,13 +462,22 @@ embed plan_embed(const learning_plan& p, bool with_details) {
     pace += (pace.empty() ? "" : " ") + weeks + ".";
   }
   e.description = pace;
+  if (std::string milestone = adapters::milestone_text(p); !milestone.empty())
+    e.description += (e.description.empty() ? "" : "\n") + std::string("**") + md(milestone) + "**";
+  if (!p.skipped.empty()) {
+    std::string skipped = "Left out because you have it already: ";
+    for (std::size_t i = 0; i < p.skipped.size(); ++i)
+      skipped += (i ? "; " : "") + md(p.skipped[i].title) + " (" + md(p.skipped[i].because) + ")";
+    e.description += "\n" + skipped;
+  }
   for (const auto& s : p.sections) {
     std::vector<std::string> lines;
     for (const auto& step : s.steps) {
       std::string title = step.title.empty() ? step.link.title : step.title;
       std::string line = "\xE2\x80\xA2 " + link(title, step.link.url);
       if (with_details && !step.detail.empty()) line += " \xE2\x80\x94 " + md(step.detail);
-      line += " (" + weeks_text(step) + ")";
+      if (std::string weeks = adapters::weeks_text(step); !weeks.empty())
+        line += " (" + weeks + (step.milestone ? ", first milestone" : "") + ")";
       lines.push_back(std::move(line));
     }
     if (!lines.empty()) e.lines_field(s.title, lines);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "adapters/common/result_words.hpp"
 #include "adapters/common/score_bar.hpp"
 #include "dialogs/action_token.hpp"
 #include "dialogs/text_input.hpp"
@@ -314,10 +315,6 @@ json::object render_summary(const summary_reply& r) {
   return m.finish(esc(r.text));
 }
 
-std::string points_text(double points) {
-  long p = std::lround(points);
-  return (p >= 0 ? "+" : "") + std::to_string(p);
-}
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
@@ -344,14 +341,12 @@ json::object render_match_card(const result_reply& r) {
     if (contains(mr.primary, role.role)) line += mr.primary.size() > 1 ? "  _co-primary match_" : "  _best match_";
     else if (contains(mr.secondary, role.role)) line += "  _also worth a look_";
     m.add(section(line));
-    std::string why;
-    for (const auto& c : role.why) {
-      if (!why.empty()) why += "\n";
-      why += points_text(c.points) + " " + esc(c.label);
-    }
-    if (!why.empty()) m.add(context(why));
+    // Reasons for the roles worth a look, in the person's terms; points stay in the JSON.
+    bool shown = contains(mr.primary, role.role) || contains(mr.secondary, role.role);
+    if (std::string why = adapters::reasons_sentence(role.why); shown && !why.empty()) m.add(context(esc(why)));
   }
   m.add(context(confidence_line(mr)));
+  if (!r.goal.empty()) m.add(section("*Your goal:* _" + esc(r.goal) + "_"));
   for (const auto& card : r.roles) {
     std::string text = "*" + esc(card.name) + "*";
     if (!card.summary.empty()) text += "\n" + esc(card.summary);
@@ -369,11 +364,6 @@ json::object render_match_card(const result_reply& r) {
   return m.finish(fallback);
 }
 
-std::string weeks_text(const plan_entry& e) {
-  if (e.week_to <= e.week_from) return "week " + std::to_string(e.week_from);
-  return "weeks " + std::to_string(e.week_from) + "\xE2\x80\x93" + std::to_string(e.week_to);
-}
-
 json::object render_plan(const learning_plan& p) {
   message m;
   m.add(header("Your learning plan"), true);
@@ -386,12 +376,19 @@ json::object render_plan(const learning_plan& p) {
     pace += (pace.empty() ? "" : " ") + weeks + ".";
   }
   if (!pace.empty()) m.add(context(pace));
+  if (std::string milestone = adapters::milestone_text(p); !milestone.empty()) m.add(section("*" + esc(milestone) + "*"));
+  if (!p.skipped.empty()) {
+    std::string skipped = "Left out because you have it already: ";
+    for (std::size_t i = 0; i < p.skipped.size(); ++i)
+      skipped += (i ? "; " : "") + esc(p.skipped[i].title) + " (" + esc(p.skipped[i].because) + ")";
+    m.add(context(skipped));
+  }
   for (const auto& s : p.sections) {
     std::vector<std::string> lines{"*" + esc(s.title) + "*"};
     for (const auto& e : s.steps) {
       std::string line = "\xE2\x80\xA2 " + link(resource{e.link.id, e.title.empty() ? e.link.title : e.title, e.link.url, {}, true});
       if (!e.detail.empty()) line += " \xE2\x80\x94 " + esc(e.detail);
-      line += " (" + weeks_text(e) + ")";
+      if (std::string weeks = adapters::weeks_text(e); !weeks.empty()) line += " (" + weeks + (e.milestone ? ", first milestone" : "") + ")";
       lines.push_back(std::move(line));
     }
     m.lines(lines);

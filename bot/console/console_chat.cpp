@@ -93,6 +93,7 @@ int run_chat(conversation_service& service, const chat_options& options, std::is
   auto prompt = [&] {
     if (options.interactive && !options.json) out << "> " << std::flush;
   };
+  bool erased = false;  // the last turn deleted everything: nothing is saved to come back to
   print(service.handle(user, dialogs::input::open(), now()).replies);
   prompt();
   std::string line;
@@ -109,10 +110,14 @@ int run_chat(conversation_service& service, const chat_options& options, std::is
       continue;
     }
     auto result = service.handle(user, std::get<dialogs::input>(parsed), now());
+    erased = result.erased;
     print(result.replies);
     prompt();
   }
-  if (!options.json) out << "\nBye for now. Your answers are saved; run mlpath chat again to pick up where you left off.\n";
+  if (!options.json) {
+    if (erased) out << "\nBye. Nothing about you is stored any more.\n";
+    else out << "\nBye for now. Your answers are saved; run mlpath chat again to pick up where you left off.\n";
+  }
   return 0;
 }
 

@@ -215,12 +215,17 @@ void load_questions(checker& c, const json_node& root, flow& f) {
           option o;
           o.id = c.id(on, "id", what + " option");
           std::string owhat = what + " option \"" + o.id + "\"";
-          c.keys(on, {"id", "label", "exclusive"}, owhat);
+          c.keys(on, {"id", "label", "exclusive", "aliases", "reason", "weakness"}, owhat);
           if (!o.id.empty() && !option_ids.insert(o.id).second)
             c.error(on, what + ": duplicate option id \"" + o.id + "\"");
           if (!on.find("label")) c.error(on, owhat + ": has no label");
           else o.label = c.text(on, "label", owhat, true, 60);
           o.exclusive = c.flag(on, "exclusive", owhat, false);
+          if (on.find("aliases")) o.aliases = c.strings(on, "aliases", owhat);
+          o.reason = c.text(on, "reason", owhat, false, 120);
+          o.weakness = c.flag(on, "weakness", owhat, false);
+          if (o.weakness && !o.reason.empty())
+            c.error(*on.find("reason"), owhat + ": a weakness is never shown as a reason");
           if (o.exclusive && q.kind != question_kind::multi)
             c.error(on, owhat + ": \"exclusive\" only means something in a multi question");
           q.options.push_back(std::move(o));
@@ -368,67 +373,6 @@ void load_resources(checker& c, const json_node& root, std::vector<resource>& ou
   }
 }
 
-struct plan_checker {
-  checker& c;
-  const std::set<std::string>& resource_ids;
-
-  plan_step step(const json_node& sn, const std::string& what) {
-    plan_step s;
-    if (!sn.is_object()) {
-      c.error(sn, what + ": a step must be an object");
-      return s;
-    }
-    c.keys(sn, {"title", "detail", "resource", "hours"}, what);
-    s.title = c.text(sn, "title", what, true, 100);
-    s.detail = c.text(sn, "detail", what, true, 600);
-    s.resource = c.text(sn, "resource", what);
-    s.hours = c.number(sn, "hours", what, 0.5, 500, 1);
-    if (!s.resource.empty() && !resource_ids.count(s.resource))
-      c.error(*sn.find("resource"), what + ": unknown resource id \"" + s.resource + "\"");
-    return s;
-  }
-
-  step_list steps(const json_node& ln, const std::string& what) {
-    step_list out;
-    if (!ln.is_array()) {
-      c.error(ln, what + " must be an array of steps");
-      return out;
-    }
-    if (ln.items.empty()) c.error(ln, what + " has no steps");
-    for (const auto& sn : ln.items) out.push_back(step(sn, what));
-    return out;
-  }
-
-  step_list steps_at(const json_node& root, std::string_view key) {
-    const json_node* v = root.find(key);
-    if (!v) {
-      c.error(root, "plan.json: missing \"" + std::string(key) + "\"");
-      return {};
-    }
-    return steps(*v, std::string(key));
-  }
-
-  // An object of step lists keyed by ids that must be in `valid`; `required` ids must appear.
-  step_map keyed(const json_node* obj, const std::string& what, const std::vector<std::string>& valid,
-                 bool all_required) {
-    step_map out;
-    if (!obj) return out;
-    if (!obj->is_object()) {
-      c.error(*obj, what + " must be an object");
-      return out;
-    }
-    c.unique_keys(*obj, "key");
-    for (const auto& [k, v] : obj->members) {
-      if (std::find(valid.begin(), valid.end(), k) == valid.end()) c.error(v, what + ": unknown id \"" + k + "\"");
-      out.emplace(k, steps(v, what + " \"" + k + "\""));
-    }
-    if (all_required)
-      for (const auto& id : valid)
-        if (!obj->find(id)) c.error(*obj, what + ": missing an entry for \"" + id + "\"");
-    return out;
-  }
-};
-
 std::vector<std::string> option_ids(const flow& f, std::string_view question_id) {
   std::vector<std::string> out;
   if (const question* q = f.find(question_id))
@@ -436,65 +380,317 @@ std::vector<std::string> option_ids(const flow& f, std::string_view question_id)
   return out;
 }
 
-void load_plan(checker& c, const json_node& root, const flow& f, const std::vector<role>& roles,
-               const std::vector<resource>& resources, plan_material& p) {
-  c.keys(root, {"pace", "foundations", "ml_basics", "tools", "projects", "communities", "portfolio", "interview", "tips"},
-         "plan.json");
-  std::set<std::string> rids;
-  for (const auto& r : resources) rids.insert(r.id);
-  std::vector<std::string> role_ids;
-  for (const auto& r : roles) role_ids.push_back(r.id);
-  plan_checker pc{c, rids};
+bool contains(const std::vector<std::string>& v, std::string_view x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-  if (const json_node* pace_n = c.member(root, "pace", json_node::type::object, "plan.json")) {
-    auto valid = option_ids(f, "weekly_hours");
-    c.unique_keys(*pace_n, "pace");
+// plan.json (version 2): steps positioned in each role's path, the capabilities the
+// answers can show, milestones, and the worry tips. Cross-references are checked after
+// every step is read, so steps may refer to ones further down the file.
+class plan_loader {
+ public:
+  plan_loader(checker& c, const flow& f, const std::vector<role>& roles, const std::vector<resource>& resources)
+      : c_(c), f_(f) {
+    for (const auto& r : roles) role_ids_.push_back(r.id);
+    for (const auto& r : resources) resource_ids_.insert(r.id);
+  }
+
+  void load(const json_node& root, plan_material& p) {
+    c_.keys(root, {"version", "pace", "horizon", "has", "milestones", "steps", "tips"}, "plan.json");
+    int version = static_cast<int>(c_.number(root, "version", "plan.json", 1, 1e9, 2));
+    if (version < 2) c_.error(*root.find("version"), "plan.json: version 1 plans are no longer read; see SCHEMA.md");
+    load_pace(root, p);
+    load_horizon(root, p);
+    load_capabilities(root, p);
+    if (const json_node* list = c_.member(root, "steps", json_node::type::array, "plan.json")) {
+      std::set<std::string> ids;
+      for (const auto& sn : list->items) {
+        plan_step s = step(sn);
+        if (!s.id.empty() && !ids.insert(s.id).second) c_.error(sn, "plan.json: duplicate step id \"" + s.id + "\"");
+        nodes_.push_back(&sn);
+        p.steps.push_back(std::move(s));
+      }
+    }
+    check_references(p);
+    load_milestones(root, p);
+    load_tips(root, p);
+  }
+
+ private:
+  void load_pace(const json_node& root, plan_material& p) {
+    const json_node* pace_n = c_.member(root, "pace", json_node::type::object, "plan.json");
+    if (!pace_n) return;
+    auto valid = option_ids(f_, "weekly_hours");
+    c_.unique_keys(*pace_n, "pace");
     for (const auto& [k, v] : pace_n->members) {
-      if (std::find(valid.begin(), valid.end(), k) == valid.end()) c.error(v, "pace: unknown weekly_hours option \"" + k + "\"");
+      if (!contains(valid, k)) c_.error(v, "pace: unknown weekly_hours option \"" + k + "\"");
       if (!v.is_object()) {
-        c.error(v, "pace \"" + k + "\" must be an object");
+        c_.error(v, "pace \"" + k + "\" must be an object");
         continue;
       }
-      c.keys(v, {"hours_per_week", "label"}, "pace \"" + k + "\"");
-      p.pace_by_hours[k] = pace{c.number(v, "hours_per_week", "pace \"" + k + "\"", 0.5, 80, 4),
-                                c.text(v, "label", "pace \"" + k + "\"", true, 120)};
+      c_.keys(v, {"hours_per_week", "label"}, "pace \"" + k + "\"");
+      p.pace_by_hours[k] = pace{c_.number(v, "hours_per_week", "pace \"" + k + "\"", 0.5, 80, 4),
+                                c_.text(v, "label", "pace \"" + k + "\"", true, 120)};
     }
     for (const auto& id : valid)
-      if (!pace_n->find(id)) c.error(*pace_n, "pace: missing an entry for \"" + id + "\"");
+      if (!pace_n->find(id)) c_.error(*pace_n, "pace: missing an entry for \"" + id + "\"");
   }
-  p.foundations = pc.keyed(c.member(root, "foundations", json_node::type::object, "plan.json"), "foundations",
-                           option_ids(f, "math_comfort"), true);
-  p.ml_basics = pc.steps_at(root, "ml_basics");
-  p.tools = pc.keyed(c.member(root, "tools", json_node::type::object, "plan.json"), "tools", role_ids, true);
-  if (const json_node* pr = c.member(root, "projects", json_node::type::object, "plan.json")) {
-    c.keys(*pr, {"subfields", "domains", "general"}, "projects");
-    p.projects_by_subfield = pc.keyed(c.member(*pr, "subfields", json_node::type::object, "projects", false),
-                                      "projects.subfields", option_ids(f, "subfields"), false);
-    p.projects_by_domain = pc.keyed(c.member(*pr, "domains", json_node::type::object, "projects", false),
-                                    "projects.domains", option_ids(f, "domain"), false);
-    p.general_projects = pc.steps_at(*pr, "general");
+
+  void load_horizon(const json_node& root, plan_material& p) {
+    const json_node* h = c_.member(root, "horizon", json_node::type::object, "plan.json");
+    if (!h) return;
+    c_.keys(*h, {"milestone_weeks", "core_weeks", "subfield_project_after", "domain_project_after"}, "horizon");
+    p.milestone_weeks = static_cast<int>(c_.number(*h, "milestone_weeks", "horizon", 1, 104, 12));
+    p.core_weeks = static_cast<int>(c_.number(*h, "core_weeks", "horizon", 1, 208, 26));
+    p.subfield_project_after = static_cast<int>(c_.number(*h, "subfield_project_after", "horizon", 0, 100, 4));
+    p.domain_project_after = static_cast<int>(c_.number(*h, "domain_project_after", "horizon", 0, 100, 6));
   }
-  p.communities = pc.steps_at(root, "communities");
-  p.portfolio = pc.steps_at(root, "portfolio");
-  p.interview = pc.keyed(c.member(root, "interview", json_node::type::object, "plan.json"), "interview", role_ids, true);
-  if (const json_node* tips = c.member(root, "tips", json_node::type::object, "plan.json")) {
-    auto valid = option_ids(f, "worry");
-    c.unique_keys(*tips, "tip");
-    for (const auto& [k, v] : tips->members) {
-      std::string what = "tip \"" + k + "\"";
-      if (std::find(valid.begin(), valid.end(), k) == valid.end()) c.error(v, "tips: unknown worry option \"" + k + "\"");
+
+  // "question:option", both known.
+  std::optional<answer_ref> answer(const json_node& n, const std::string& what) {
+    auto colon = n.string.find(':');
+    answer_ref a{n.string.substr(0, colon), colon == std::string::npos ? std::string() : n.string.substr(colon + 1)};
+    const question* q = f_.find(a.question);
+    if (!q || !q->find_option(a.option)) {
+      c_.error(n, what + ": \"" + n.string + "\" is not a question:option of questions.json");
+      return std::nullopt;
+    }
+    return a;
+  }
+
+  void load_capabilities(const json_node& root, plan_material& p) {
+    const json_node* has = c_.member(root, "has", json_node::type::object, "plan.json");
+    if (!has) return;
+    c_.unique_keys(*has, "capability");
+    for (const auto& [k, v] : has->members) {
+      std::string what = "capability \"" + k + "\"";
+      if (!checker::valid_id(k)) c_.error(v, what + ": ids are 1-40 characters of a-z, 0-9 and _");
       if (!v.is_object()) {
-        c.error(v, what + " must be an object");
+        c_.error(v, what + " must be an object");
         continue;
       }
-      c.keys(v, {"title", "detail", "resource"}, what);
-      tip t{c.text(v, "title", what, true, 100), c.text(v, "detail", what, true, 800), c.text(v, "resource", what)};
-      if (!t.resource.empty() && !rids.count(t.resource))
-        c.error(*v.find("resource"), what + ": unknown resource id \"" + t.resource + "\"");
+      c_.keys(v, {"answers", "because"}, what);
+      capability cap{k, {}, c_.text(v, "because", what, true, 120)};
+      if (const json_node* list = c_.member(v, "answers", json_node::type::array, what)) {
+        if (list->items.empty()) c_.error(*list, what + ": names no answers");
+        for (const auto& an : list->items) {
+          if (!an.is_string()) {
+            c_.error(an, what + ": answers are \"question:option\" strings");
+            continue;
+          }
+          if (auto a = answer(an, what)) cap.answers.push_back(std::move(*a));
+        }
+      }
+      capabilities_.insert(k);
+      p.has.push_back(std::move(cap));
+    }
+  }
+
+  std::vector<std::string> capability_list(const json_node& sn, std::string_view key, const std::string& what) {
+    std::vector<std::string> out;
+    if (!sn.find(key)) return out;
+    out = c_.strings(sn, key, what);
+    for (const auto& id : out)
+      if (!capabilities_.count(id))
+        c_.error(*sn.find(key), what + ": \"" + std::string(key) + "\" names unknown capability \"" + id + "\"");
+    return out;
+  }
+
+  std::vector<std::string> option_list(const json_node& sn, std::string_view key, std::string_view question,
+                                       const std::string& what) {
+    std::vector<std::string> out;
+    if (!sn.find(key)) return out;
+    out = c_.strings(sn, key, what);
+    auto valid = option_ids(f_, question);
+    for (const auto& id : out)
+      if (!contains(valid, id))
+        c_.error(*sn.find(key), what + ": \"" + id + "\" is not an option of \"" + std::string(question) + "\"");
+    return out;
+  }
+
+  std::vector<std::string> role_list(const json_node& sn, std::string_view key, const std::string& what) {
+    std::vector<std::string> out;
+    if (!sn.find(key)) return out;
+    out = c_.strings(sn, key, what);
+    for (const auto& id : out)
+      if (!contains(role_ids_, id)) c_.error(*sn.find(key), what + ": unknown role id \"" + id + "\"");
+    return out;
+  }
+
+  void resource_of(const json_node& sn, const std::string& resource, const std::string& what) {
+    if (!resource.empty() && !resource_ids_.count(resource))
+      c_.error(*sn.find("resource"), what + ": unknown resource id \"" + resource + "\"");
+  }
+
+  plan_step step(const json_node& sn) {
+    plan_step s;
+    if (!sn.is_object()) {
+      c_.error(sn, "plan.json: a step must be an object");
+      return s;
+    }
+    s.id = c_.id(sn, "id", "step");
+    std::string what = "step \"" + s.id + "\"";
+    c_.keys(sn, {"id", "kind", "title", "teaches", "detail", "resource", "hours", "roles", "provides", "needs", "after",
+                 "skip_if", "shorten_if", "subfields", "domains", "fits"},
+            what);
+    static const std::pair<const char*, step_kind> kinds[] = {
+        {"onramp", step_kind::onramp},   {"foundation", step_kind::foundation}, {"skill", step_kind::skill},
+        {"tool", step_kind::tool},       {"project", step_kind::project},       {"later", step_kind::later},
+        {"community", step_kind::community}, {"portfolio", step_kind::portfolio}, {"interview", step_kind::interview}};
+    std::string kind = c_.text(sn, "kind", what, true, 20);
+    auto k = std::find_if(std::begin(kinds), std::end(kinds), [&](const auto& e) { return kind == e.first; });
+    if (k == std::end(kinds)) {
+      if (!kind.empty()) c_.error(*sn.find("kind"), what + ": unknown kind \"" + kind + "\"");
+    } else {
+      s.kind = k->second;
+    }
+    s.title = c_.text(sn, "title", what, true, 100);
+    s.detail = c_.text(sn, "detail", what, true, 600);
+    bool timed = s.kind != step_kind::community && s.kind != step_kind::portfolio && s.kind != step_kind::interview;
+    s.teaches = c_.text(sn, "teaches", what, timed, 200);
+    s.resource = c_.text(sn, "resource", what);
+    resource_of(sn, s.resource, what);
+    s.hours = c_.number(sn, "hours", what, 0.5, 500, 1);
+    if (const json_node* roles = c_.member(sn, "roles", json_node::type::object, what, false)) {
+      c_.unique_keys(*roles, "role");
+      for (const auto& [rid, pn] : roles->members) {
+        if (!contains(role_ids_, rid)) c_.error(pn, what + ": unknown role id \"" + rid + "\"");
+        s.roles[rid] = static_cast<int>(c_.number(*roles, rid, what + " position", 1, 100, 1));
+      }
+    }
+    s.provides = capability_list(sn, "provides", what);
+    s.needs = capability_list(sn, "needs", what);
+    s.skip_if = capability_list(sn, "skip_if", what);
+    if (sn.find("after")) s.after = c_.strings(sn, "after", what);
+    if (const json_node* sh = c_.member(sn, "shorten_if", json_node::type::array, what, false)) {
+      for (const auto& vn : sh->items) {
+        if (!vn.is_object()) {
+          c_.error(vn, what + ": shorten_if holds objects");
+          continue;
+        }
+        std::string vwhat = what + " shortcut";
+        c_.keys(vn, {"has", "hours", "title", "detail"}, vwhat);
+        step_shortcut cut;
+        cut.has = capability_list(vn, "has", vwhat);
+        if (cut.has.empty()) c_.error(vn, vwhat + ": \"has\" names no capability");
+        cut.hours = c_.number(vn, "hours", vwhat, 0.5, 500, s.hours);
+        if (cut.hours >= s.hours) c_.error(*vn.find("hours"), vwhat + ": a shortcut must take fewer hours than the step");
+        cut.title = c_.text(vn, "title", vwhat, false, 100);
+        cut.detail = c_.text(vn, "detail", vwhat, false, 600);
+        s.shorten_if.push_back(std::move(cut));
+      }
+    }
+    s.subfields = option_list(sn, "subfields", "subfields", what);
+    s.domains = option_list(sn, "domains", "domain", what);
+    s.fits = role_list(sn, "fits", what);
+    if ((!s.subfields.empty() || !s.domains.empty()) && s.kind != step_kind::project)
+      c_.error(sn, what + ": only projects are fitted to subfields or domains");
+    if (s.kind == step_kind::onramp && s.provides.empty()) c_.error(sn, what + ": an on-ramp must provide a capability");
+    return s;
+  }
+
+  void check_references(const plan_material& p) {
+    std::set<std::string> provided;
+    for (const auto& s : p.steps)
+      for (const auto& cap : s.provides) provided.insert(cap);
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+      const plan_step& s = p.steps[i];
+      std::string what = "step \"" + s.id + "\"";
+      for (const auto& a : s.after)
+        if (!p.find_step(a)) c_.error(*nodes_[i], what + ": \"after\" names unknown step \"" + a + "\"");
+      for (const auto& cap : s.needs) {
+        bool onramp = std::any_of(p.steps.begin(), p.steps.end(), [&](const plan_step& o) {
+          return o.kind == step_kind::onramp && contains(o.provides, cap);
+        });
+        if (!onramp) c_.error(*nodes_[i], what + ": needs \"" + cap + "\" but no on-ramp provides it");
+      }
+    }
+    // Every role has a path: at least one timed step and an interview preparation.
+    for (const auto& role : role_ids_) {
+      bool path = false, interview = false;
+      for (const auto& s : p.steps) {
+        if (!s.roles.count(role)) continue;
+        if (s.kind == step_kind::interview) interview = true;
+        else if (s.kind != step_kind::later) path = true;
+      }
+      if (!path) c_.error(*nodes_.front(), "plan.json: role \"" + role + "\" has no steps in its path");
+      if (!interview) c_.error(*nodes_.front(), "plan.json: role \"" + role + "\" has no interview preparation");
+    }
+  }
+
+  void load_milestones(const json_node& root, plan_material& p) {
+    const json_node* m = c_.member(root, "milestones", json_node::type::object, "plan.json");
+    if (!m) return;
+    c_.unique_keys(*m, "role");
+    for (const auto& [rid, v] : m->members) {
+      if (!contains(role_ids_, rid)) c_.error(v, "milestones: unknown role id \"" + rid + "\"");
+      std::string sid = c_.text(*m, rid, "milestones");
+      const plan_step* s = p.find_step(sid);
+      if (!s) c_.error(v, "milestones: unknown step \"" + sid + "\"");
+      else if (s->kind != step_kind::project || !s->roles.count(rid))
+        c_.error(v, "milestones: \"" + sid + "\" must be a project in the path of \"" + rid + "\"");
+      p.milestones[rid] = sid;
+    }
+    for (const auto& rid : role_ids_)
+      if (!m->find(rid)) c_.error(*m, "milestones: missing a milestone for \"" + rid + "\"");
+  }
+
+  void load_tips(const json_node& root, plan_material& p) {
+    const json_node* tips = c_.member(root, "tips", json_node::type::object, "plan.json");
+    if (!tips) return;
+    auto valid = option_ids(f_, "worry");
+    c_.unique_keys(*tips, "tip");
+    for (const auto& [k, v] : tips->members) {
+      std::string what = "tip \"" + k + "\"";
+      if (!contains(valid, k)) c_.error(v, "tips: unknown worry option \"" + k + "\"");
+      if (!v.is_object()) {
+        c_.error(v, what + " must be an object");
+        continue;
+      }
+      c_.keys(v, {"title", "detail", "resource"}, what);
+      tip t{c_.text(v, "title", what, true, 100), c_.text(v, "detail", what, true, 800), c_.text(v, "resource", what)};
+      resource_of(v, t.resource, what);
       p.tips[k] = std::move(t);
     }
     for (const auto& id : valid)
-      if (!tips->find(id)) c.error(*tips, "tips: missing an entry for \"" + id + "\"");
+      if (!tips->find(id)) c_.error(*tips, "tips: missing an entry for \"" + id + "\"");
+  }
+
+  checker& c_;
+  const flow& f_;
+  std::vector<std::string> role_ids_;
+  std::set<std::string> resource_ids_;
+  std::set<std::string> capabilities_;
+  std::vector<const json_node*> nodes_;  // the JSON of each step, for file:line in later checks
+};
+
+void load_plan(checker& c, const json_node& root, const flow& f, const std::vector<role>& roles,
+               const std::vector<resource>& resources, plan_material& p) {
+  plan_loader(c, f, roles, resources).load(root, p);
+}
+
+// The JSON of one option in questions.json, for file:line; the root when not found.
+const json_node& option_node(const json_node& root, std::string_view question_id, std::string_view option_id) {
+  const json_node* list = root.find("questions");
+  if (!list || !list->is_array()) return root;
+  for (const auto& qn : list->items) {
+    const json_node* id = qn.find("id");
+    const json_node* opts = qn.find("options");
+    if (!id || id->string != question_id || !opts || !opts->is_array()) continue;
+    for (const auto& on : opts->items)
+      if (const json_node* oid = on.find("id"); oid && oid->string == option_id) return on;
+    return qn;
+  }
+  return root;
+}
+
+// Every option of a scored question explains a role in words, unless it is a weakness.
+void check_reasons(checker& c, const json_node& questions_root, const flow& f, const weights& w) {
+  for (const auto& qw : w.questions) {
+    const question* q = f.find(qw.question);
+    if (!q) continue;
+    for (const auto& o : q->options)
+      if (o.reason.empty() && !o.weakness)
+        c.error(option_node(questions_root, q->id, o.id),
+                "question \"" + q->id + "\" option \"" + o.id + "\": a scored option needs a \"reason\" (or \"weakness\": true)");
   }
 }
 
@@ -576,7 +772,10 @@ load_outcome load_content(const std::vector<content_file>& files) {
   // file that failed to parse would only add noise.
   if (q.root && r.root) {
     auto w = parse("weights.json");
-    if (w.root) load_weights(w.check, *w.root, c->questions, c->roles, c->scoring);
+    if (w.root) {
+      load_weights(w.check, *w.root, c->questions, c->roles, c->scoring);
+      check_reasons(q.check, *q.root, c->questions, c->scoring);
+    }
     if (res.root) {
       auto p = parse("plan.json");
       if (p.root) load_plan(p.check, *p.root, c->questions, c->roles, c->resources, c->plan);
