@@ -159,8 +159,20 @@ struct plan_material {
   const capability* find_capability(std::string_view id) const;
 };
 
+// The weekly check-in's questions (checkin_progress, checkin_moved, checkin_next_step) and
+// those that set the schedule up (checkin_day, checkin_time, checkin_zone), the zones
+// behind checkin_zone's options, and the reply to each checkin_progress answer.
+struct checkin_material {
+  std::vector<question> questions;
+  std::map<std::string, std::string, std::less<>> zones;    // checkin_zone option -> IANA zone
+  std::map<std::string, std::string, std::less<>> replies;  // checkin_progress option -> reply
+
+  const question* find(std::string_view id) const;
+};
+
 struct content {
   flow questions;
+  checkin_material checkins;
   std::vector<role> roles;
   weights scoring;
   std::vector<resource> resources;

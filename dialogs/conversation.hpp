@@ -5,6 +5,7 @@
 #include <string>
 
 #include "dialogs/answer.hpp"
+#include "dialogs/checkin.hpp"
 
 namespace mlpath::dialogs {
 
@@ -40,6 +41,7 @@ struct conversation {
   timestamp last_activity{};
   bool nudged = false;    // the one "still there?" nudge of this silence was sent
   answer_list answers;    // at most one per question, in flow order
+  checkin_book checkins;  // weekly check-ins: schedule, the one being answered, history
 
   bool operator==(const conversation&) const = default;
 };

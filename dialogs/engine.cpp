@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dialogs/action_token.hpp"
+#include "dialogs/checkin_dialog.hpp"
 #include "dialogs/text_input.hpp"
 
 namespace mlpath::dialogs {
@@ -81,10 +82,20 @@ class turn {
 
   step_result run(const input& in) {
     reconcile();
+    checkin_dialog checkins(e_, e_.dates(), s_, out_, now_);
     if (in.kind == input_kind::tick) {
-      on_tick();
+      if (in.command == "checkin_due") checkins.due();
+      else if (in.command == "checkin_reminder") checkins.remind();
+      else on_tick();
     } else {
-      handle(in);
+      checkins.tell_pause_reason();
+      if (checkins.wants(in)) {
+        s_.confirm = pending::none;
+        checkins.handle(in);
+      } else {
+        handle(in);
+        if (result_ready_) checkins.offer();
+      }
       s_.last_activity = now_;
       s_.nudged = false;
     }
@@ -302,8 +313,6 @@ class turn {
       else say("No result yet." + where_now());
     } else if (word == "help") {
       say(help_text);
-    } else if (word == "checkin" || word == "pause" || word == "stop") {
-      say("Weekly check-ins are not available in this version of mlpath yet.");
     } else if (word == "share" || word == "stats") {
       say("That command works in Discord servers, not here.");
     } else {
@@ -718,7 +727,7 @@ class turn {
 
 }  // namespace
 
-engine::engine(std::shared_ptr<const content> c) : content_(std::move(c)) {}
+engine::engine(std::shared_ptr<const content> c, const calendar* cal) : content_(std::move(c)), calendar_(cal) {}
 
 step_result engine::step(const conversation& c, const input& in, timestamp now) const {
   return turn(*this, c, now).run(in);

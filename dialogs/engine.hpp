@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "dialogs/calendar.hpp"
 #include "dialogs/content.hpp"
 #include "dialogs/conversation.hpp"
 #include "dialogs/input.hpp"
@@ -27,7 +28,8 @@ class engine {
   // Returning after this long is greeted with "you were at question k of n".
   static constexpr std::chrono::hours resume_gap{1};
 
-  explicit engine(std::shared_ptr<const content> c);
+  // `cal` (may be null: no weekly check-ins) must outlive the engine.
+  explicit engine(std::shared_ptr<const content> c, const calendar* cal = nullptr);
 
   step_result step(const conversation& c, const input& in, timestamp now) const;
 
@@ -39,9 +41,11 @@ class engine {
   answer_list current_answers(const answer_list& answers) const;
 
   const content& material() const { return *content_; }
+  const calendar* dates() const { return calendar_; }
 
  private:
   std::shared_ptr<const content> content_;
+  const calendar* calendar_;
 };
 
 }  // namespace mlpath::dialogs

@@ -56,6 +56,12 @@ const capability* plan_material::find_capability(std::string_view id) const {
   return nullptr;
 }
 
+const question* checkin_material::find(std::string_view id) const {
+  for (const auto& q : questions)
+    if (q.id == id) return &q;
+  return nullptr;
+}
+
 const char* to_string(step_kind k) {
   switch (k) {
     case step_kind::onramp: return "onramp";

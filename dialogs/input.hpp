@@ -14,7 +14,8 @@ enum class input_kind {
   text,     // typed words; may be a command word, an option, or a text answer
   command,  // a control: start, resume, back, skip, restart, status, result, help, cancel,
             // confirm, edit, answer, delete, checkin, ...
-  tick,     // time passed with no user input: nudges and expiry
+  tick,     // time passed with no user input: nudges and expiry; with command checkin_due or
+            // checkin_reminder, a weekly check-in or its reminder is due
 };
 
 struct input {
@@ -34,6 +35,11 @@ struct input {
   }
   static input open() { return of(input_kind::open); }
   static input tick() { return of(input_kind::tick); }
+  static input due(std::string what) {  // checkin_due, checkin_reminder
+    input in = of(input_kind::tick);
+    in.command = std::move(what);
+    return in;
+  }
   static input typed(std::string t) {
     input in = of(input_kind::text);
     in.text = std::move(t);

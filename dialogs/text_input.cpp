@@ -131,14 +131,29 @@ std::optional<command_words> command_word(std::string_view text) {
       {"help", "help"},       {"?", "help"},          {"cancel", "cancel"}, {"no", "cancel"},
       {"delete", "delete"},   {"confirm", "confirm"}, {"yes", "confirm"},   {"y", "confirm"},
       {"checkin", "checkin"}, {"pause", "pause"},     {"stop", "stop"},     {"share", "share"},
-      {"stats", "stats"},     {"edit", "edit"},       {"change", "edit"},
+      {"stats", "stats"},     {"edit", "edit"},       {"change", "edit"},   {"snooze", "snooze"},
+      {"later", "later"},     {"check-in", "checkin"},
   };
+  if ((word == "skip") && (arg == "week" || arg == "this week")) return command_words{"skip_week", ""};
   for (const auto& [w, canonical] : words) {
     if (word != w) continue;
     std::string c = canonical;
-    // Only "edit" takes an argument; "skip this one" is not the command "skip".
-    if (!arg.empty() && c != "edit") return std::nullopt;
+    // Only "edit", "checkin" and "pause" take arguments; "skip this one" is not the command "skip".
+    bool takes_arg = c == "edit" || c == "checkin" || c == "pause";
+    if (!arg.empty() && !takes_arg) return std::nullopt;
     if (c == "edit" && arg.empty()) return std::nullopt;
+    if (c == "checkin" || c == "pause") {
+      // Keep the argument as typed: a time zone name is case-sensitive.
+      std::string_view raw = trim(text);
+      if (!raw.empty() && raw.front() == '/') raw.remove_prefix(1);
+      auto sp = raw.find(' ');
+      arg = sp == std::string_view::npos ? std::string() : std::string(trim(raw.substr(sp + 1)));
+      if (to_lower(raw.substr(0, std::min<std::size_t>(raw.size(), 7))) == "mlpath ") {
+        raw.remove_prefix(7);
+        sp = raw.find(' ');
+        arg = sp == std::string_view::npos ? std::string() : std::string(trim(raw.substr(sp + 1)));
+      }
+    }
     return command_words{c, arg};
   }
   return std::nullopt;

@@ -199,6 +199,44 @@ UPDATE outbox SET body = CASE kind
 ALTER TABLE outbox DROP COLUMN channel;
 ALTER TABLE outbox DROP COLUMN ref;
 )sql",
+    // 6: weekly check-ins. A book per person (schedule, the dialog in progress) replaces
+    // the schedule table; the history gains the week's due time, answers and flags.
+    R"sql(
+CREATE TABLE checkin_books (
+  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  scheduled INTEGER NOT NULL DEFAULT 0,
+  weekday INTEGER NOT NULL DEFAULT 1,
+  minute_of_day INTEGER NOT NULL DEFAULT 540,
+  zone TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 0,
+  paused INTEGER NOT NULL DEFAULT 0,
+  paused_until INTEGER,
+  paused_reason TEXT NOT NULL DEFAULT '',
+  reason_shown INTEGER NOT NULL DEFAULT 1,
+  next_due_at INTEGER,
+  next_week TEXT NOT NULL DEFAULT '',
+  zone_hint TEXT NOT NULL DEFAULT '',
+  dialog TEXT NOT NULL DEFAULT '{}',
+  revision INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX checkin_books_due ON checkin_books (next_due_at) WHERE active = 1 AND next_due_at IS NOT NULL;
+INSERT INTO checkin_books (user_id, scheduled, weekday, minute_of_day, zone, active, paused, paused_reason,
+                           reason_shown, next_due_at, zone_hint)
+  SELECT user_id, 1, weekday, CAST(substr(local_time, 1, 2) AS INTEGER) * 60 + CAST(substr(local_time, 4, 2) AS INTEGER),
+         tz, 1, CASE WHEN active = 0 THEN 1 ELSE 0 END, coalesce(paused_reason, ''),
+         CASE WHEN paused_reason IS NULL THEN 1 ELSE 0 END, CASE WHEN active = 1 THEN next_due_at END, tz
+  FROM checkin_schedules;
+DROP TABLE checkin_schedules;
+ALTER TABLE checkin_history ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkin_history ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkin_history ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkin_history ADD COLUMN moved TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE checkin_history ADD COLUMN moved_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE checkin_history ADD COLUMN next_step TEXT NOT NULL DEFAULT '';
+CREATE INDEX checkin_history_by_user ON checkin_history (user_id, due_at);
+CREATE INDEX checkin_history_awaiting ON checkin_history (sent_at)
+  WHERE answered_at IS NULL AND reminded_at IS NULL AND skipped = 0 AND sent_at IS NOT NULL;
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -208,6 +246,7 @@ std::optional<timestamp> maybe_at(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return at(c.getInt64());
 }
+
 
 std::string options_text(const std::vector<std::string>& v) {
   json::array a;
@@ -223,6 +262,110 @@ std::vector<std::string> options_from(const std::string& text) {
   for (const auto& e : v.as_array())
     if (e.is_string()) out.emplace_back(e.as_string());
   return out;
+}
+
+void bind_maybe(SQLite::Statement& q, int n, const std::optional<timestamp>& t) {
+  if (t) q.bind(n, secs(*t));
+  else q.bind(n);
+}
+
+// The check-in dialog in progress, kept as one JSON column: nothing queries inside it.
+std::string dialog_text(const dialogs::checkin_book& b) {
+  json::array done;
+  for (const auto& d : b.done_steps) done.emplace_back(d);
+  return json::serialize(json::object{{"open_week", b.open_week},
+                                      {"asking", b.asking},
+                                      {"asked_at", secs(b.asked_at)},
+                                      {"round", b.round},
+                                      {"setup_weekday", b.setup_weekday},
+                                      {"setup_minute_of_day", b.setup_minute_of_day},
+                                      {"done_steps", std::move(done)}});
+}
+
+void dialog_from(const std::string& text, dialogs::checkin_book& b) {
+  std::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return;
+  const json::object& o = v.as_object();
+  auto str = [&](const char* k) {
+    const json::value* x = o.if_contains(k);
+    return x && x->is_string() ? std::string(x->as_string()) : std::string();
+  };
+  auto num = [&](const char* k, std::int64_t fallback) {
+    const json::value* x = o.if_contains(k);
+    return x && x->is_int64() ? x->as_int64() : fallback;
+  };
+  b.open_week = str("open_week");
+  b.asking = str("asking");
+  b.asked_at = at(num("asked_at", 0));
+  b.round = static_cast<int>(num("round", 0));
+  b.setup_weekday = static_cast<int>(num("setup_weekday", -1));
+  b.setup_minute_of_day = static_cast<int>(num("setup_minute_of_day", -1));
+  if (const json::value* d = o.if_contains("done_steps"); d && d->is_array())
+    for (const auto& x : d->as_array())
+      if (x.is_string()) b.done_steps.emplace_back(x.as_string());
+}
+
+constexpr const char* book_columns =
+    "scheduled, weekday, minute_of_day, zone, active, paused, paused_until, paused_reason, reason_shown, next_due_at, "
+    "next_week, zone_hint, dialog, revision";
+
+// Reads the columns of book_columns starting at `first`; returns the revision.
+std::int64_t read_book(SQLite::Statement& q, int first, dialogs::checkin_book& b) {
+  int i = first;
+  b.scheduled = q.getColumn(i++).getInt() != 0;
+  b.slot.weekday = q.getColumn(i++).getInt();
+  int minute = q.getColumn(i++).getInt();
+  b.slot.hour = minute / 60;
+  b.slot.minute = minute % 60;
+  b.slot.zone = q.getColumn(i++).getString();
+  b.active = q.getColumn(i++).getInt() != 0;
+  b.paused = q.getColumn(i++).getInt() != 0;
+  b.paused_until = maybe_at(q.getColumn(i++));
+  b.paused_reason = q.getColumn(i++).getString();
+  b.reason_shown = q.getColumn(i++).getInt() != 0;
+  b.next_due = maybe_at(q.getColumn(i++));
+  b.next_week = q.getColumn(i++).getString();
+  b.zone_hint = q.getColumn(i++).getString();
+  dialog_from(q.getColumn(i++).getString(), b);
+  return q.getColumn(i).getInt64();
+}
+
+// Binds a book's columns as ?1..?13 (book_columns without the revision).
+void bind_book(SQLite::Statement& q, const dialogs::checkin_book& b) {
+  q.bind(1, b.scheduled ? 1 : 0);
+  q.bind(2, b.slot.weekday);
+  q.bind(3, b.slot.hour * 60 + b.slot.minute);
+  q.bind(4, b.slot.zone);
+  q.bind(5, b.active ? 1 : 0);
+  q.bind(6, b.paused ? 1 : 0);
+  bind_maybe(q, 7, b.paused_until);
+  q.bind(8, b.paused_reason);
+  q.bind(9, b.reason_shown ? 1 : 0);
+  // Only a running schedule is due: the partial index holds nothing else.
+  bind_maybe(q, 10, b.active ? b.next_due : std::nullopt);
+  q.bind(11, b.next_week);
+  q.bind(12, b.zone_hint);
+  q.bind(13, dialog_text(b));
+}
+
+constexpr const char* entry_columns =
+    "week, due_at, sent_at, reminded_at, answered_at, late, skipped, coalesce(progress, ''), moved, moved_text, next_step";
+
+dialogs::checkin_entry read_entry(SQLite::Statement& q) {
+  dialogs::checkin_entry e;
+  e.week = q.getColumn(0).getString();
+  e.due = at(q.getColumn(1).getInt64());
+  e.sent = maybe_at(q.getColumn(2)).value_or(timestamp{});
+  e.reminded = maybe_at(q.getColumn(3));
+  e.answered = maybe_at(q.getColumn(4));
+  e.late = q.getColumn(5).getInt() != 0;
+  e.skipped = q.getColumn(6).getInt() != 0;
+  e.progress = q.getColumn(7).getString();
+  e.moved = options_from(q.getColumn(8).getString());
+  e.moved_text = q.getColumn(9).getString();
+  e.next_step = q.getColumn(10).getString();
+  return e;
 }
 
 // Turns SQLite's terse errors into one line that says what to do.
@@ -407,8 +550,83 @@ class sqlite_store final : public store {
         x.at = at(a.getColumn(5).getInt64());
         c.answers.push_back(std::move(x));
       }
+      out.checkin_revision = load_book(user_id, c.checkins, history_loaded);
       return out;
     });
+  }
+
+  // About a year of weeks: enough for the streak and the recent history.
+  static constexpr int history_loaded = 60;
+
+  // The person's check-in book with its newest `history_limit` entries; returns its
+  // revision (0 when none is stored).
+  std::int64_t load_book(std::int64_t user_id, dialogs::checkin_book& b, int history_limit) {
+    static const std::string book_sql = std::string("SELECT ") + book_columns + " FROM checkin_books WHERE user_id = ?";
+    static const std::string history_sql = std::string("SELECT ") + entry_columns +
+                                           " FROM checkin_history WHERE user_id = ? ORDER BY due_at DESC, id DESC LIMIT ?";
+    std::int64_t revision = 0;
+    {
+      auto& q = cached(book_sql.c_str());
+      q.bind(1, user_id);
+      if (q.executeStep()) revision = read_book(q, 0, b);
+      q.reset();
+    }
+    auto& h = cached(history_sql.c_str());
+    h.bind(1, user_id);
+    h.bind(2, history_limit);
+    while (h.executeStep()) b.history.push_back(read_entry(h));
+    h.reset();
+    return revision;
+  }
+
+  // Writes the book if its stored revision is still `expected` (0: none stored yet).
+  bool write_book(std::int64_t user_id, const dialogs::checkin_book& b, std::int64_t expected) {
+    if (expected == 0) {
+      auto& ins = cached("INSERT INTO checkin_books (scheduled, weekday, minute_of_day, zone, active, paused, "
+                         "paused_until, paused_reason, reason_shown, next_due_at, next_week, zone_hint, dialog, user_id, "
+                         "revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1) "
+                         "ON CONFLICT (user_id) DO NOTHING");
+      bind_book(ins, b);
+      ins.bind(14, user_id);
+      return ins.exec() == 1;
+    }
+    auto& up = cached("UPDATE checkin_books SET scheduled = ?1, weekday = ?2, minute_of_day = ?3, zone = ?4, active = ?5, "
+                      "paused = ?6, paused_until = ?7, paused_reason = ?8, reason_shown = ?9, next_due_at = ?10, "
+                      "next_week = ?11, zone_hint = ?12, dialog = ?13, revision = revision + 1 "
+                      "WHERE user_id = ?14 AND revision = ?15");
+    bind_book(up, b);
+    up.bind(14, user_id);
+    up.bind(15, expected);
+    return up.exec() == 1;
+  }
+
+  // Inserts or updates a week's entry; with `only_new`, false when the week is already stored.
+  bool write_entry(std::int64_t user_id, const dialogs::checkin_entry& e, bool only_new) {
+    const char* sql = only_new
+                          ? "INSERT INTO checkin_history (user_id, week, due_at, sent_at, reminded_at, answered_at, late, "
+                            "skipped, progress, moved, moved_text, next_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (user_id, week) DO NOTHING"
+                          : "INSERT INTO checkin_history (user_id, week, due_at, sent_at, reminded_at, answered_at, late, "
+                            "skipped, progress, moved, moved_text, next_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (user_id, week) DO UPDATE SET due_at = excluded.due_at, sent_at = excluded.sent_at, "
+                            "reminded_at = excluded.reminded_at, answered_at = excluded.answered_at, late = excluded.late, "
+                            "skipped = excluded.skipped, progress = excluded.progress, moved = excluded.moved, "
+                            "moved_text = excluded.moved_text, next_step = excluded.next_step";
+    auto& q = cached(sql);
+    q.bind(1, user_id);
+    q.bind(2, e.week);
+    q.bind(3, secs(e.due));
+    bind_maybe(q, 4, e.sent.time_since_epoch().count() ? std::optional<timestamp>(e.sent) : std::nullopt);
+    bind_maybe(q, 5, e.reminded);
+    bind_maybe(q, 6, e.answered);
+    q.bind(7, e.late ? 1 : 0);
+    q.bind(8, e.skipped ? 1 : 0);
+    if (e.progress.empty()) q.bind(9);
+    else q.bind(9, e.progress);
+    q.bind(10, options_text(e.moved));
+    q.bind(11, e.moved_text);
+    q.bind(12, e.next_step);
+    return q.exec() == 1;
   }
 
   void save_turn(const turn_record& t) override {
@@ -436,6 +654,12 @@ class sqlite_store final : public store {
         if (up.exec() != 1) throw conflict_error("the conversation changed meanwhile");
       }
       if (!t.erase_user) write_answers(t);
+      if (!t.erase_user && t.checkins_changed) {
+        if (!write_book(t.user_id, c.checkins, t.expected_checkin_revision))
+          throw conflict_error("the check-ins changed meanwhile");
+        for (const auto& e : c.checkins.history)
+          if (e.changed) write_entry(t.user_id, e, false);
+      }
       for (const auto& m : t.outbox) {
         outbox_message copy = m;
         if (t.erase_user && copy.user_id) {
@@ -539,20 +763,10 @@ class sqlite_store final : public store {
         out.history.push_back(std::move(l));
       }
       out.result = load_result(*id);
-      SQLite::Statement cs(db_,
-                           "SELECT weekday, local_time, tz, next_due_at, active, coalesce(paused_reason, '') "
-                           "FROM checkin_schedules WHERE user_id = ?");
-      cs.bind(1, *id);
-      while (cs.executeStep())
-        out.checkins.push_back({cs.getColumn(0).getInt(), cs.getColumn(1).getString(), cs.getColumn(2).getString(),
-                                at(cs.getColumn(3).getInt64()), cs.getColumn(4).getInt() != 0, cs.getColumn(5).getString()});
-      SQLite::Statement ch(db_,
-                           "SELECT week, sent_at, reminded_at, answered_at, coalesce(progress, ''), coalesce(note, '') "
-                           "FROM checkin_history WHERE user_id = ? ORDER BY id");
-      ch.bind(1, *id);
-      while (ch.executeStep())
-        out.checkin_history.push_back({ch.getColumn(0).getString(), maybe_at(ch.getColumn(1)), maybe_at(ch.getColumn(2)),
-                                       maybe_at(ch.getColumn(3)), ch.getColumn(4).getString(), ch.getColumn(5).getString()});
+      {
+        dialogs::checkin_book book;
+        if (load_book(*id, book, 1 << 30) != 0 || !book.history.empty()) out.checkins = std::move(book);
+      }
       SQLite::Statement m(db_, "SELECT platform, kind, body, created_at, sent_at FROM outbox WHERE user_id = ? ORDER BY id");
       m.bind(1, *id);
       while (m.executeStep())
@@ -825,11 +1039,11 @@ class sqlite_store final : public store {
                           "SELECT count(*), "
                           "count(CASE WHEN conv.stage IS NOT NULL AND conv.stage != 'fresh' THEN 1 END), "
                           "count(r.user_id), "
-                          "count(CASE WHEN cs.active = 1 THEN 1 END) "
+                          "count(CASE WHEN cs.active = 1 AND cs.paused = 0 THEN 1 END) "
                           "FROM community_members m "
                           "LEFT JOIN conversations conv ON conv.user_id = m.user_id "
                           "LEFT JOIN results r ON r.user_id = m.user_id "
-                          "LEFT JOIN checkin_schedules cs ON cs.user_id = m.user_id "
+                          "LEFT JOIN checkin_books cs ON cs.user_id = m.user_id "
                           "WHERE m.platform = ? AND m.community = ?");
       q.bind(1, std::string(platform));
       q.bind(2, std::string(community));
@@ -853,10 +1067,119 @@ class sqlite_store final : public store {
 
   void pause_checkins(std::int64_t user_id, std::string_view reason) override {
     guard([&] {
-      SQLite::Statement q(db_, "UPDATE checkin_schedules SET active = 0, paused_reason = ? WHERE user_id = ?");
+      SQLite::Statement q(db_,
+                          "UPDATE checkin_books SET paused = 1, paused_until = NULL, next_due_at = NULL, paused_reason = ?, "
+                          "reason_shown = 0, revision = revision + 1 WHERE user_id = ?");
       q.bind(1, std::string(reason));
       q.bind(2, user_id);
       q.exec();
+    });
+  }
+
+  std::vector<due_checkin> due_checkins(timestamp now, const std::vector<std::string>& platforms,
+                                        std::size_t limit) override {
+    return guard([&] {
+      std::vector<due_checkin> out;
+      if (platforms.empty()) return out;
+      auto& q = cached_for(std::string("SELECT b.user_id, u.platform, u.tenant, u.user_ref, ") + book_columns +
+                               " FROM checkin_books b JOIN users u ON u.id = b.user_id "
+                               "WHERE b.active = 1 AND b.next_due_at IS NOT NULL AND b.next_due_at <= ? "
+                               "AND u.platform IN (" + placeholders(platforms.size()) + ") ORDER BY b.next_due_at LIMIT ?");
+      int n = 1;
+      q.bind(n++, secs(now));
+      for (const auto& p : platforms) q.bind(n++, p);
+      q.bind(n, static_cast<std::int64_t>(limit));
+      while (q.executeStep()) {
+        due_checkin d;
+        d.user_id = q.getColumn(0).getInt64();
+        d.user = user_ref{q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getString()};
+        d.revision = read_book(q, 4, d.book);
+        out.push_back(std::move(d));
+      }
+      q.reset();
+      return out;
+    });
+  }
+
+  std::size_t record_started_checkins(const std::vector<started_checkin_record>& batch) override {
+    return guard([&] {
+      std::size_t sent = 0;
+      write_scope tx(*this);
+      for (const auto& r : batch) {
+        // Each person in a savepoint of their own: a book changed meanwhile (a turn, another
+        // instance) or a week already sent leaves that person untouched and the rest go on.
+        db_.exec("SAVEPOINT checkin");
+        if (r.entry.week.empty()) {
+          // Nothing to send (off, paused, already sent): the schedule alone moves on.
+          if (write_book(r.user_id, r.book, r.expected_revision)) db_.exec("RELEASE checkin");
+          else db_.exec("ROLLBACK TO checkin; RELEASE checkin");
+          continue;
+        }
+        bool fresh = r.resend ? write_entry(r.user_id, r.entry, false) : write_entry(r.user_id, r.entry, true);
+        dialogs::checkin_book book = r.book;
+        if (!fresh) {
+          // Already sent that week: only move the schedule on, send nothing.
+          book.open_week.clear();
+          book.asking.clear();
+        }
+        if (!write_book(r.user_id, fresh ? r.book : book, r.expected_revision)) {
+          db_.exec("ROLLBACK TO checkin; RELEASE checkin");
+          continue;
+        }
+        if (fresh) {
+          for (const auto& m : r.outbox) insert_outbox(m, r.now);
+          ++sent;
+        }
+        db_.exec("RELEASE checkin");
+      }
+      tx.commit();
+      return sent;
+    });
+  }
+
+  std::vector<std::int64_t> checkins_awaiting_reminder(timestamp sent_before, const std::vector<std::string>& platforms,
+                                                       std::size_t limit) override {
+    return guard([&] {
+      std::vector<std::int64_t> out;
+      if (platforms.empty()) return out;
+      auto& q = cached_for("SELECT h.user_id FROM checkin_history h JOIN users u ON u.id = h.user_id "
+                           "WHERE h.answered_at IS NULL AND h.reminded_at IS NULL AND h.skipped = 0 "
+                           "AND h.sent_at IS NOT NULL AND h.sent_at <= ? AND u.platform IN (" +
+                           placeholders(platforms.size()) + ") ORDER BY h.sent_at LIMIT ?");
+      int n = 1;
+      q.bind(n++, secs(sent_before));
+      for (const auto& p : platforms) q.bind(n++, p);
+      q.bind(n, static_cast<std::int64_t>(limit));
+      while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+      q.reset();
+      return out;
+    });
+  }
+
+  wakeups next_wakeups(const std::vector<std::string>& platforms) override {
+    return guard([&] {
+      wakeups w;
+      if (platforms.empty()) return w;
+      std::string in = "u.platform IN (" + placeholders(platforms.size()) + ")";
+      auto one = [&](const std::string& sql) {
+        auto& q = cached_for(sql);
+        int n = 1;
+        for (const auto& p : platforms) q.bind(n++, p);
+        std::optional<timestamp> t;
+        if (q.executeStep()) t = maybe_at(q.getColumn(0));
+        q.reset();
+        return t;
+      };
+      w.checkin_due = one("SELECT min(b.next_due_at) FROM checkin_books b JOIN users u ON u.id = b.user_id "
+                          "WHERE b.active = 1 AND b.next_due_at IS NOT NULL AND " + in);
+      w.reminder_sent = one("SELECT min(h.sent_at) FROM checkin_history h JOIN users u ON u.id = h.user_id "
+                            "WHERE h.answered_at IS NULL AND h.reminded_at IS NULL AND h.skipped = 0 "
+                            "AND h.sent_at IS NOT NULL AND " + in);
+      w.quiet_unnudged = one("SELECT min(c.last_activity) FROM conversations c JOIN users u ON u.id = c.user_id "
+                             "WHERE c.stage IN ('asking', 'summary') AND c.last_activity > 0 AND c.nudged = 0 AND " + in);
+      w.quiet_nudged = one("SELECT min(c.last_activity) FROM conversations c JOIN users u ON u.id = c.user_id "
+                           "WHERE c.stage IN ('asking', 'summary') AND c.last_activity > 0 AND c.nudged = 1 AND " + in);
+      return w;
     });
   }
 
@@ -899,7 +1222,8 @@ class sqlite_store final : public store {
       bool removed = q.exec() > 0;
       // Nobody in an uninstalled workspace can be messaged any more.
       SQLite::Statement stop(db_,
-                             "UPDATE checkin_schedules SET active = 0, paused_reason = 'uninstalled' WHERE user_id IN "
+                             "UPDATE checkin_books SET active = 0, next_due_at = NULL, paused_reason = 'uninstalled', "
+                             "revision = revision + 1 WHERE user_id IN "
                              "(SELECT id FROM users WHERE platform = ? AND tenant = ?)");
       stop.bind(1, std::string(platform));
       stop.bind(2, std::string(tenant));
@@ -917,6 +1241,21 @@ class sqlite_store final : public store {
   }
 
  private:
+  // Prepared statements whose text is built at run time (a list of platforms), kept by text.
+  SQLite::Statement& cached_for(const std::string& sql) {
+    auto it = built_statements_.find(sql);
+    if (it == built_statements_.end()) it = built_statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+    it->second->reset();
+    it->second->clearBindings();
+    return *it->second;
+  }
+
+  static std::string placeholders(std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += i ? ", ?" : "?";
+    return s;
+  }
+
   // Prepared statements reused across calls on hot paths; reset before each use.
   SQLite::Statement& cached(const char* sql) {
     auto it = statements_.find(sql);
@@ -1000,6 +1339,7 @@ class sqlite_store final : public store {
   SQLite::Database db_;
   int batch_depth_ = 0;
   std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> built_statements_;
   std::unique_ptr<checkpointer> checkpoints_;  // last member: stops before the connection closes
 };
 

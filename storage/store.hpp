@@ -35,8 +35,9 @@ class conflict_error : public storage_error {
 };
 
 struct loaded_conversation {
-  dialogs::conversation state;
-  std::int64_t revision = 0;  // 0: nothing stored yet
+  dialogs::conversation state;       // with its check-in book (schedule, dialog, about a year of history)
+  std::int64_t revision = 0;         // 0: nothing stored yet
+  std::int64_t checkin_revision = 0; // the check-in book's; 0: none stored yet
 };
 
 struct stored_result {
@@ -91,6 +92,38 @@ struct turn_record {
   std::vector<outbox_message> outbox;   // replies to send once committed
   std::optional<std::pair<std::string, std::string>> inbox_done;  // (source, event_id) this turn consumed
   timestamp now{};
+  // The check-in book changed: it is saved (its history entries marked `changed`) if its
+  // stored revision is still `expected_checkin_revision`, else the turn is a conflict.
+  bool checkins_changed = false;
+  std::int64_t expected_checkin_revision = 0;
+};
+
+// A check-in book whose next check-in is due (the scheduler's query).
+struct due_checkin {
+  std::int64_t user_id = 0;
+  user_ref user;
+  dialogs::checkin_book book;  // schedule and dialog; no history
+  std::int64_t revision = 0;
+};
+
+// A check-in the scheduler started for one person: stored with its outbox messages in the
+// same transaction, once per (person, week).
+struct started_checkin_record {
+  std::int64_t user_id = 0;
+  std::int64_t expected_revision = 0;
+  dialogs::checkin_book book;         // the new schedule and dialog (history is not read)
+  dialogs::checkin_entry entry;       // the week being sent
+  bool resend = false;                // a snoozed check-in: the week's entry already exists
+  std::vector<outbox_message> outbox;
+  timestamp now{};
+};
+
+// The earliest time each kind of timed work is due, for the scheduler's one timer.
+struct wakeups {
+  std::optional<timestamp> checkin_due;     // earliest next check-in
+  std::optional<timestamp> reminder_sent;   // earliest send of a check-in awaiting its reminder
+  std::optional<timestamp> quiet_unnudged;  // earliest last activity of an open, un-nudged conversation
+  std::optional<timestamp> quiet_nudged;    // the same for nudged ones (expiry)
 };
 
 // One entry of the answer history (every answer ever given, not only the current ones).
@@ -100,22 +133,6 @@ struct logged_answer {
   dialogs::answer given;
 };
 
-// A weekly check-in schedule as stored.
-struct checkin_schedule_row {
-  int weekday = 0;          // 0 = Sunday ... 6 = Saturday
-  std::string local_time;   // HH:MM
-  std::string zone;         // IANA name
-  timestamp next_due{};
-  bool active = true;
-  std::string paused_reason;
-};
-
-struct checkin_history_row {
-  std::string week;  // ISO week, e.g. 2026-W49
-  std::optional<timestamp> sent_at, reminded_at, answered_at;
-  std::string progress;
-  std::string note;
-};
 
 struct message_row {
   std::string platform;
@@ -132,8 +149,7 @@ struct user_export {
   std::optional<dialogs::conversation> conversation;  // with its current answers
   std::vector<logged_answer> history;
   std::optional<stored_result> result;
-  std::vector<checkin_schedule_row> checkins;
-  std::vector<checkin_history_row> checkin_history;
+  std::optional<dialogs::checkin_book> checkins;  // with every week's entry
   std::vector<message_row> messages;
 };
 
@@ -221,8 +237,23 @@ class store {
   virtual void note_community_member(std::string_view platform, std::string_view community, std::int64_t user_id,
                                      timestamp now) = 0;
   virtual community_counts community_stats(std::string_view platform, std::string_view community) = 0;
-  // The person cannot be messaged any more (e.g. Discord 50007): pause their check-ins.
+  // The person cannot be messaged any more (e.g. Discord 50007): pause their check-ins
+  // with the reason, told to them the next time they talk to the bot.
   virtual void pause_checkins(std::int64_t user_id, std::string_view reason) = 0;
+
+  // Weekly check-ins, for the scheduler. Each is an indexed query whose cost grows with
+  // what is due, not with the number of people.
+  // Only people on `platforms` (those this process can message).
+  virtual std::vector<due_checkin> due_checkins(timestamp now, const std::vector<std::string>& platforms,
+                                                std::size_t limit) = 0;
+  // Stores started check-ins; returns how many were sent (a week already sent, or a book
+  // changed meanwhile, sends nothing for that person).
+  virtual std::size_t record_started_checkins(const std::vector<started_checkin_record>& batch) = 0;
+  // People whose check-in was sent before `sent_before` and is still unanswered and unreminded.
+  virtual std::vector<std::int64_t> checkins_awaiting_reminder(timestamp sent_before,
+                                                               const std::vector<std::string>& platforms,
+                                                               std::size_t limit) = 0;
+  virtual wakeups next_wakeups(const std::vector<std::string>& platforms) = 0;
 
   // Installations. Deleting one also stops the check-ins of its people and gives up on
   // what was still to be sent there (marked failed at `now`).

@@ -52,7 +52,7 @@ TEST_CASE("an empty file is migrated to the latest schema", "[storage]") {
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   auto t = tables(db);
   for (const char* name : {"users", "conversations", "answers", "answer_log", "results", "inbox", "outbox",
-                           "installations", "checkin_schedules", "checkin_history"})
+                           "installations", "checkin_books", "checkin_history"})
     CHECK(std::find(t.begin(), t.end(), name) != t.end());
 }
 
@@ -162,8 +162,8 @@ TEST_CASE("export holds everything about a person; delete leaves nothing behind"
   auto id = *s->find_user(dana);
   {
     SQLite::Database db(dir.file("e.db"), SQLite::OPEN_READWRITE);
-    db.exec("INSERT INTO checkin_schedules (user_id, weekday, local_time, tz, next_due_at) VALUES (" +
-            std::to_string(id) + ", 1, '09:00', 'Europe/Berlin', 0)");
+    db.exec("INSERT INTO checkin_books (user_id, scheduled, weekday, minute_of_day, zone, active, next_due_at) VALUES (" +
+            std::to_string(id) + ", 1, 1, 540, 'Europe/Berlin', 1, 0)");
     db.exec("INSERT INTO outbox (user_id, platform, kind, body, created_at) VALUES (" + std::to_string(id) +
             ", 'console', 'text', '{\"text\":\"dana-message\"}', 0)");
     db.exec("INSERT INTO inbox (source, event_id, received_at, user_id, payload) VALUES ('slack', 'Ev1', 0, " +

@@ -62,6 +62,19 @@ class forwarding_store : public storage::store {
     return s_.community_stats(platform, community);
   }
   void pause_checkins(std::int64_t user_id, std::string_view reason) override { s_.pause_checkins(user_id, reason); }
+  std::vector<storage::due_checkin> due_checkins(storage::timestamp now, const std::vector<std::string>& platforms,
+                                                 std::size_t limit) override {
+    return s_.due_checkins(now, platforms, limit);
+  }
+  std::size_t record_started_checkins(const std::vector<storage::started_checkin_record>& batch) override {
+    return s_.record_started_checkins(batch);
+  }
+  std::vector<std::int64_t> checkins_awaiting_reminder(storage::timestamp sent_before,
+                                                       const std::vector<std::string>& platforms,
+                                                       std::size_t limit) override {
+    return s_.checkins_awaiting_reminder(sent_before, platforms, limit);
+  }
+  storage::wakeups next_wakeups(const std::vector<std::string>& platforms) override { return s_.next_wakeups(platforms); }
   void save_installation(const storage::installation& i) override { s_.save_installation(i); }
   std::vector<storage::installation> installations(std::string_view platform) override {
     return s_.installations(platform);

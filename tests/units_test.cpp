@@ -86,10 +86,11 @@ TEST_CASE("chat JSON lines are parsed strictly", "[chat]") {
 
 TEST_CASE("weekly check-in times are computed in the user's zone, DST-correct", "[checkins]") {
   weekly_time berlin{"Europe/Berlin", parse_weekday("sun"), 2, 30};
-  // 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00): moved to 03:30 CEST.
+  // 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00): the first
+  // valid minute after the gap, 03:00 CEST.
   auto t = next_checkins(berlin, parse_instant("2026-03-25T00:00:00Z"), 3);
   REQUIRE(t.size() == 3);
-  CHECK(format_utc(t[0]) == "2026-03-29T01:30:00Z");
+  CHECK(format_utc(t[0]) == "2026-03-29T01:00:00Z");
   CHECK(format_utc(t[1]) == "2026-04-05T00:30:00Z");
   // 2026-10-25 02:30 happens twice (03:00 -> 02:00): the first one, in CEST.
   auto autumn = next_checkins(berlin, parse_instant("2026-10-20T00:00:00Z"), 2);

@@ -20,6 +20,7 @@ std::string spoken(const action& a) {
   if (id.rfind("cancel", 0) == 0) return "no";
   auto colon = id.find(':');
   if (id.rfind("edit:", 0) == 0) return "edit " + id.substr(colon + 1);
+  if (id.rfind("checkin:", 0) == 0) return "checkin " + id.substr(colon + 1);
   return id.substr(0, colon);  // skip:<question> is typed as plain "skip"
 }
 

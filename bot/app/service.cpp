@@ -12,7 +12,8 @@
 #include "bot/net/http_server.hpp"
 #include "bot/observe/metrics.hpp"
 #include "bot/outbox/dispatcher.hpp"
-#include "bot/schedule/silence_watch.hpp"
+#include "bot/schedule/scheduler.hpp"
+#include "bot/schedule/tz_calendar.hpp"
 #include "bot/slack/slack_service.hpp"
 #include "bot/slack/web_client.hpp"
 #include "bot/turns/conversation_service.hpp"
@@ -38,7 +39,7 @@ std::string route_label(std::string_view path) {
 
 int run_service(const config& c) {
   auto content = loader::load_content_or_throw(c.content_dir);
-  dialogs::engine engine(content);
+  dialogs::engine engine(content, &system_calendar());
   storage::sqlite_options so;
   so.path = c.db_path;
   so.fsync = c.fsync;
@@ -118,16 +119,13 @@ int run_service(const config& c) {
   if (slack) slack->start();
   if (discord) discord->start();
   outbox.start();
-  silence_watch quiet(loop, *store, conversations, outbox, wall_now);
-  if (slack)
-    quiet.add_platform("slack", [&slack](const std::vector<dialogs::reply>& r, storage::turn_record& t) {
-      slack->direct_messages(r, t);
-    });
-  if (discord && discord_api)
-    quiet.add_platform("discord", [&discord](const std::vector<dialogs::reply>& r, storage::turn_record& t) {
-      discord->direct_messages(r, t);
-    });
-  quiet.start();
+  scheduler timed(loop, *store, conversations, outbox, m, system_calendar(), wall_now, {});
+  auto dms = [](const char* platform) {
+    return [platform](const std::vector<dialogs::reply>& r) { return outbox::direct_messages(platform, r); };
+  };
+  if (slack) timed.add_platform("slack", dms("slack"));
+  if (discord && discord_api) timed.add_platform("discord", dms("discord"));
+  timed.start();
   // Processed inbound events only matter for deduplicating retries (Slack retries within
   // the hour); after three days they are dropped so the inbox does not grow without end.
   std::function<void()> prune = [&] {

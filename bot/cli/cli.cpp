@@ -21,6 +21,7 @@
 #include "bot/content/content_loader.hpp"
 #include "bot/discord/commands.hpp"
 #include "bot/schedule/checkin_planner.hpp"
+#include "bot/schedule/tz_calendar.hpp"
 #include "bot/turns/conversation_service.hpp"
 #include "dialogs/engine.hpp"
 #include "storage/sqlite_store.hpp"
@@ -68,7 +69,7 @@ std::string default_user() {
 
 int cmd_chat(const config& c, const std::string& user, bool json) {
   auto content = loader::load_content_or_throw(c.content_dir);
-  dialogs::engine engine(content);
+  dialogs::engine engine(content, &system_calendar());
   auto store = open_store(c);
   conversation_service service(engine, *store);
   chat_options o{user.empty() ? default_user() : user, json, isatty(STDIN_FILENO) == 1};

@@ -1,6 +1,7 @@
 #include "bot/cli/user_export_json.hpp"
 
 #include <boost/json.hpp>
+#include <cstdio>
 
 #include "adapters/console/reply_json.hpp"
 
@@ -61,23 +62,40 @@ json::object user_export_json(const storage::user_export& e) {
                                  {"computed_at", secs(e.result->computed_at)},
                                  {"match", ec ? json::value(e.result->json) : std::move(match)}};
   }
+  // The schedule as an array of at most one (the export's shape since the first version).
   json::array checkins;
-  for (const auto& s : e.checkins)
-    checkins.push_back(json::object{{"weekday", s.weekday},
-                                    {"local_time", s.local_time},
-                                    {"tz", s.zone},
-                                    {"next_due_at", secs(s.next_due)},
-                                    {"active", s.active},
-                                    {"paused_reason", text_or_null(s.paused_reason)}});
-  doc["checkins"] = std::move(checkins);
   json::array checkin_history;
-  for (const auto& h : e.checkin_history)
-    checkin_history.push_back(json::object{{"week", h.week},
-                                           {"sent_at", maybe(h.sent_at)},
-                                           {"reminded_at", maybe(h.reminded_at)},
-                                           {"answered_at", maybe(h.answered_at)},
-                                           {"progress", text_or_null(h.progress)},
-                                           {"note", text_or_null(h.note)}});
+  if (e.checkins) {
+    const dialogs::checkin_book& b = *e.checkins;
+    if (b.scheduled) {
+      char local_time[6];
+      std::snprintf(local_time, sizeof local_time, "%02d:%02d", b.slot.hour, b.slot.minute);
+      checkins.push_back(json::object{{"weekday", b.slot.weekday},
+                                      {"local_time", local_time},
+                                      {"tz", b.slot.zone},
+                                      {"next_due_at", maybe(b.next_due)},
+                                      {"active", b.active},
+                                      {"paused", b.paused},
+                                      {"paused_until", maybe(b.paused_until)},
+                                      {"paused_reason", text_or_null(b.paused_reason)}});
+    }
+    for (const auto& h : b.history) {
+      json::array moved;
+      for (const auto& m : h.moved) moved.emplace_back(m);
+      checkin_history.push_back(json::object{{"week", h.week},
+                                             {"due_at", secs(h.due)},
+                                             {"sent_at", h.sent.time_since_epoch().count() ? json::value(secs(h.sent)) : json::value(nullptr)},
+                                             {"reminded_at", maybe(h.reminded)},
+                                             {"answered_at", maybe(h.answered)},
+                                             {"late", h.late},
+                                             {"skipped", h.skipped},
+                                             {"progress", text_or_null(h.progress)},
+                                             {"moved", std::move(moved)},
+                                             {"moved_text", text_or_null(h.moved_text)},
+                                             {"next_step", text_or_null(h.next_step)}});
+    }
+  }
+  doc["checkins"] = std::move(checkins);
   doc["checkin_history"] = std::move(checkin_history);
   json::array messages;
   for (const auto& m : e.messages)

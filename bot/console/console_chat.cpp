@@ -94,6 +94,9 @@ int run_chat(conversation_service& service, const chat_options& options, std::is
     if (options.interactive && !options.json) out << "> " << std::flush;
   };
   bool erased = false;  // the last turn deleted everything: nothing is saved to come back to
+  // A weekly check-in that fell due since the last chat is shown first (the terminal has
+  // no scheduler to send it).
+  print(service.handle(user, dialogs::input::due("checkin_due"), now()).replies);
   print(service.handle(user, dialogs::input::open(), now()).replies);
   prompt();
   std::string line;

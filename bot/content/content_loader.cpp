@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,7 @@ namespace mlpath::loader {
 using namespace mlpath::dialogs;
 namespace {
 
-constexpr const char* file_names[] = {"questions.json", "roles.json", "weights.json",
+constexpr const char* file_names[] = {"questions.json", "checkins.json", "roles.json", "weights.json",
                                       "resources.json", "plan.json"};
 
 std::string base_name(std::string_view path) {
@@ -170,6 +171,68 @@ std::string fingerprint_of(const question& q) {
   return out;
 }
 
+// One question object (questions.json and checkins.json share the format). `options_required`:
+// choice questions must list options (the check-in's checkin_moved gets its options from the plan).
+question read_question(checker& c, const json_node& qn, bool options_required = true) {
+  question q;
+  q.id = c.id(qn, "id", "question");
+  std::string what = "question \"" + q.id + "\"";
+  c.keys(qn, {"id", "kind", "max", "optional", "title", "prompt", "hint", "options", "max_length"}, what);
+  std::string kind = c.text(qn, "kind", what);
+  if (kind == "single") q.kind = question_kind::single;
+  else if (kind == "multi") q.kind = question_kind::multi;
+  else if (kind == "text") q.kind = question_kind::text;
+  else if (!kind.empty()) c.error(*qn.find("kind"), what + ": kind must be single, multi or text, not \"" + kind + "\"");
+  q.optional = c.flag(qn, "optional", what, false);
+  q.title = c.text(qn, "title", what, true, 40);
+  q.prompt = c.text(qn, "prompt", what, true, 1000);
+  q.hint = c.text(qn, "hint", what, false, 300);
+  if (q.kind == question_kind::text) {
+    if (qn.find("options")) c.error(*qn.find("options"), what + ": a text question has no options");
+    if (qn.find("max")) c.error(*qn.find("max"), what + ": \"max\" is for multi questions");
+    q.max_length = static_cast<int>(c.number(qn, "max_length", what, 1, 3000, 500, false));
+  } else {
+    if (qn.find("max_length")) c.error(*qn.find("max_length"), what + ": \"max_length\" is for text questions");
+    const json_node* opts = c.member(qn, "options", json_node::type::array, what, options_required);
+    std::set<std::string> option_ids;
+    if (opts) {
+      if (opts->items.size() < 2) c.error(*opts, what + ": needs at least two options");
+      for (const auto& on : opts->items) {
+        if (!on.is_object()) {
+          c.error(on, what + ": an option must be an object");
+          continue;
+        }
+        option o;
+        o.id = c.id(on, "id", what + " option");
+        std::string owhat = what + " option \"" + o.id + "\"";
+        c.keys(on, {"id", "label", "exclusive", "aliases", "reason", "weakness"}, owhat);
+        if (!o.id.empty() && !option_ids.insert(o.id).second)
+          c.error(on, what + ": duplicate option id \"" + o.id + "\"");
+        if (!on.find("label")) c.error(on, owhat + ": has no label");
+        else o.label = c.text(on, "label", owhat, true, 60);
+        o.exclusive = c.flag(on, "exclusive", owhat, false);
+        if (on.find("aliases")) o.aliases = c.strings(on, "aliases", owhat);
+        o.reason = c.text(on, "reason", owhat, false, 120);
+        o.weakness = c.flag(on, "weakness", owhat, false);
+        if (o.weakness && !o.reason.empty())
+          c.error(*on.find("reason"), owhat + ": a weakness is never shown as a reason");
+        if (o.exclusive && q.kind != question_kind::multi)
+          c.error(on, owhat + ": \"exclusive\" only means something in a multi question");
+        q.options.push_back(std::move(o));
+      }
+    }
+    if (const json_node* m = qn.find("max")) {
+      if (q.kind != question_kind::multi) c.error(*m, what + ": \"max\" is for multi questions");
+      else {
+        double lim = opts ? static_cast<double>(std::max<std::size_t>(1, opts->items.size())) : 1e9;
+        q.max = static_cast<int>(c.number(qn, "max", what, 1, lim, 0));
+      }
+    }
+  }
+  q.fingerprint = fingerprint_of(q);
+  return q;
+}
+
 void load_questions(checker& c, const json_node& root, flow& f) {
   c.keys(root, {"flow", "version", "questions"}, "questions.json");
   f.id = c.id(root, "flow", "questions.json");
@@ -183,64 +246,80 @@ void load_questions(checker& c, const json_node& root, flow& f) {
       c.error(qn, "a question must be an object");
       continue;
     }
-    question q;
-    q.id = c.id(qn, "id", "question");
-    std::string what = "question \"" + q.id + "\"";
+    question q = read_question(c, qn);
     if (!q.id.empty() && !ids.insert(q.id).second) c.error(qn, "duplicate question id \"" + q.id + "\"");
-    c.keys(qn, {"id", "kind", "max", "optional", "title", "prompt", "hint", "options", "max_length"}, what);
-    std::string kind = c.text(qn, "kind", what);
-    if (kind == "single") q.kind = question_kind::single;
-    else if (kind == "multi") q.kind = question_kind::multi;
-    else if (kind == "text") q.kind = question_kind::text;
-    else if (!kind.empty()) c.error(*qn.find("kind"), what + ": kind must be single, multi or text, not \"" + kind + "\"");
-    q.optional = c.flag(qn, "optional", what, false);
-    q.title = c.text(qn, "title", what, true, 40);
-    q.prompt = c.text(qn, "prompt", what, true, 1000);
-    q.hint = c.text(qn, "hint", what, false, 300);
-    if (q.kind == question_kind::text) {
-      if (qn.find("options")) c.error(*qn.find("options"), what + ": a text question has no options");
-      if (qn.find("max")) c.error(*qn.find("max"), what + ": \"max\" is for multi questions");
-      q.max_length = static_cast<int>(c.number(qn, "max_length", what, 1, 3000, 500, false));
-    } else {
-      if (qn.find("max_length")) c.error(*qn.find("max_length"), what + ": \"max_length\" is for text questions");
-      const json_node* opts = c.member(qn, "options", json_node::type::array, what);
-      std::set<std::string> option_ids;
-      if (opts) {
-        if (opts->items.size() < 2) c.error(*opts, what + ": needs at least two options");
-        for (const auto& on : opts->items) {
-          if (!on.is_object()) {
-            c.error(on, what + ": an option must be an object");
-            continue;
-          }
-          option o;
-          o.id = c.id(on, "id", what + " option");
-          std::string owhat = what + " option \"" + o.id + "\"";
-          c.keys(on, {"id", "label", "exclusive", "aliases", "reason", "weakness"}, owhat);
-          if (!o.id.empty() && !option_ids.insert(o.id).second)
-            c.error(on, what + ": duplicate option id \"" + o.id + "\"");
-          if (!on.find("label")) c.error(on, owhat + ": has no label");
-          else o.label = c.text(on, "label", owhat, true, 60);
-          o.exclusive = c.flag(on, "exclusive", owhat, false);
-          if (on.find("aliases")) o.aliases = c.strings(on, "aliases", owhat);
-          o.reason = c.text(on, "reason", owhat, false, 120);
-          o.weakness = c.flag(on, "weakness", owhat, false);
-          if (o.weakness && !o.reason.empty())
-            c.error(*on.find("reason"), owhat + ": a weakness is never shown as a reason");
-          if (o.exclusive && q.kind != question_kind::multi)
-            c.error(on, owhat + ": \"exclusive\" only means something in a multi question");
-          q.options.push_back(std::move(o));
-        }
+    f.questions.push_back(std::move(q));
+  }
+}
+
+// checkins.json: the check-in's questions with the ids and options DESIGN §6 fixes.
+void load_checkins(checker& c, const json_node& root, checkin_material& m) {
+  c.keys(root, {"questions", "zones", "replies"}, "checkins.json");
+  if (const json_node* list = c.member(root, "questions", json_node::type::array, "checkins.json")) {
+    for (const auto& qn : list->items) {
+      if (!qn.is_object()) {
+        c.error(qn, "a question must be an object");
+        continue;
       }
-      if (const json_node* m = qn.find("max")) {
-        if (q.kind != question_kind::multi) c.error(*m, what + ": \"max\" is for multi questions");
-        else {
-          double lim = opts ? static_cast<double>(std::max<std::size_t>(1, opts->items.size())) : 1e9;
-          q.max = static_cast<int>(c.number(qn, "max", what, 1, lim, 0));
-        }
+      question q = read_question(c, qn, false);
+      if (m.find(q.id)) c.error(qn, "duplicate question id \"" + q.id + "\"");
+      m.questions.push_back(std::move(q));
+    }
+    struct expected {
+      const char* id;
+      question_kind kind;
+      std::vector<std::string> options;  // exactly these, in this order; empty = not checked
+    };
+    const expected fixed[] = {
+        {"checkin_progress", question_kind::single, {"made_progress", "a_little", "not_this_time", "stuck"}},
+        {"checkin_moved", question_kind::multi, {}},
+        {"checkin_next_step", question_kind::text, {}},
+        {"checkin_day", question_kind::single, {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}},
+        {"checkin_time", question_kind::single, {}},
+        {"checkin_zone", question_kind::single, {}},
+    };
+    for (const auto& e : fixed) {
+      const question* q = m.find(e.id);
+      if (!q) {
+        c.error(*list, std::string("checkins.json: missing the question \"") + e.id + "\"");
+        continue;
+      }
+      if (q->kind != e.kind) c.error(*list, std::string("checkins.json: \"") + e.id + "\" has the wrong kind");
+      if (e.options.empty()) continue;
+      std::vector<std::string> ids;
+      for (const auto& o : q->options) ids.push_back(o.id);
+      if (ids != e.options) c.error(*list, std::string("checkins.json: \"") + e.id + "\" must offer exactly the options of DESIGN §6");
+    }
+    if (const question* t = m.find("checkin_time")) {
+      for (const auto& o : t->options) {
+        bool hour = o.id.size() == 3 && o.id[0] == 'h' && std::isdigit(static_cast<unsigned char>(o.id[1])) &&
+                    std::isdigit(static_cast<unsigned char>(o.id[2])) && std::stoi(o.id.substr(1)) < 24;
+        if (!hour && o.id != "other")
+          c.error(*list, "checkins.json: checkin_time options are hNN (a whole hour) or other, not \"" + o.id + "\"");
       }
     }
-    q.fingerprint = fingerprint_of(q);
-    f.questions.push_back(std::move(q));
+  }
+  if (const json_node* zones = c.member(root, "zones", json_node::type::object, "checkins.json")) {
+    c.unique_keys(*zones, "zone");
+    const question* zq = m.find("checkin_zone");
+    for (const auto& [k, v] : zones->members) {
+      if (zq && !zq->find_option(k)) c.error(v, "zones: \"" + k + "\" is not an option of checkin_zone");
+      if (!v.is_string() || v.string.empty()) c.error(v, "zones: \"" + k + "\" must name an IANA zone");
+      else m.zones[k] = v.string;
+    }
+    if (zq)
+      for (const auto& o : zq->options)
+        if (!zones->find(o.id)) c.error(*zones, "zones: missing the zone of \"" + o.id + "\"");
+  }
+  if (const json_node* replies = c.member(root, "replies", json_node::type::object, "checkins.json")) {
+    const question* pq = m.find("checkin_progress");
+    for (const auto& [k, v] : replies->members) {
+      if (pq && !pq->find_option(k)) c.error(v, "replies: \"" + k + "\" is not an option of checkin_progress");
+      m.replies[k] = c.text(*replies, k, "replies", true, 400);
+    }
+    if (pq)
+      for (const auto& o : pq->options)
+        if (!replies->find(o.id)) c.error(*replies, "replies: missing the reply to \"" + o.id + "\"");
   }
 }
 
@@ -735,7 +814,7 @@ std::vector<content_file> gather_content_files(const std::string& override_path)
     for (const char* name : file_names)
       if (fs::exists(p / name)) replace(p / name);
   } else if (!replace(p)) {
-    throw std::runtime_error(override_path + " is not a content file (expected one of questions.json, roles.json, "
+    throw std::runtime_error(override_path + " is not a content file (expected one of questions.json, checkins.json, roles.json, "
                              "weights.json, resources.json, plan.json)");
   }
   return files;
@@ -764,6 +843,8 @@ load_outcome load_content(const std::vector<content_file>& files) {
   };
   auto q = parse("questions.json");
   if (q.root) load_questions(q.check, *q.root, c->questions);
+  auto ck = parse("checkins.json");
+  if (ck.root) load_checkins(ck.check, *ck.root, c->checkins);
   auto r = parse("roles.json");
   if (r.root) load_roles(r.check, *r.root, c->roles);
   auto res = parse("resources.json");

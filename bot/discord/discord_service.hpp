@@ -39,10 +39,6 @@ class discord_service {
   void handle_interactions(net::http_request&& req, net::http_reply reply) {
     ingress_.handle_interactions(std::move(req), std::move(reply));
   }
-  // Replies nobody asked for just now (a nudge, a check-in) as DMs in the turn's outbox.
-  void direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
-    processor_.direct_messages(replies, turn);
-  }
   bool can_message() const { return rest_ != nullptr; }
 
  private:

@@ -144,10 +144,4 @@ void discord_processor::process_dm(const discord::dm_message& msg) {
   });
 }
 
-void discord_processor::direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
-  // No channel: the person's DM, opened on demand.
-  for (auto& p : discord::channel_messages(replies))
-    turn.outbox.push_back(outbox::to_record(discord::create_message{{}, std::move(p)}, turn.user_id, {}, turn.now));
-}
-
 }  // namespace mlpath

@@ -38,9 +38,6 @@ class discord_processor {
 
   batch_outcome process(const std::vector<incoming>& interactions, const std::vector<discord::dm_message>& dms);
 
-  // Replies nobody asked for just now (a nudge, a check-in) as DMs in the turn's outbox.
-  void direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn);
-
   void set_bot_user_id(std::string id) { bot_user_id_ = std::move(id); }
   const std::string& bot_user_id() const { return bot_user_id_; }
 

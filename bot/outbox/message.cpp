@@ -40,4 +40,13 @@ std::optional<message> from_record(const storage::outbox_message& r) {
   return std::nullopt;
 }
 
+std::vector<message> direct_messages(std::string_view platform, const std::vector<dialogs::reply>& replies) {
+  std::vector<message> out;
+  if (platform == "slack")
+    for (auto& m : slack::direct_messages(replies)) out.emplace_back(std::move(m));
+  else if (platform == "discord")
+    for (auto& p : discord::channel_messages(replies)) out.emplace_back(discord::create_message{{}, std::move(p)});
+  return out;
+}
+
 }  // namespace mlpath::outbox

@@ -30,4 +30,8 @@ storage::outbox_message to_record(const message& m, std::int64_t user_id, std::s
 // kind or cannot read its fields.
 std::optional<message> from_record(const storage::outbox_message& r);
 
+// Replies nobody asked for just now (a nudge, a check-in) as messages in the person's DM
+// on `platform` (slack, discord); none for a platform without DMs.
+std::vector<message> direct_messages(std::string_view platform, const std::vector<dialogs::reply>& replies);
+
 }  // namespace mlpath::outbox

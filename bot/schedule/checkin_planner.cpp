@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "bot/schedule/tz_calendar.hpp"
 #include "dialogs/text_input.hpp"
 
 namespace mlpath {
@@ -53,31 +54,12 @@ std::chrono::sys_seconds parse_instant(const std::string& iso) {
 
 std::vector<std::chrono::sys_seconds> next_checkins(const weekly_time& when, std::chrono::sys_seconds from,
                                                     int count) {
-  using namespace std::chrono;
-  const date::time_zone* tz = zone_of(when.zone);
-  std::vector<sys_seconds> out;
-  auto local_from = tz->to_local(from);
-  auto day = date::floor<date::days>(local_from);
-  // Walk back to the most recent matching weekday, then forward week by week.
-  date::weekday wd{day};
-  unsigned back = (wd.c_encoding() + 7 - when.weekday) % 7;
-  day -= date::days(back);
-  const auto time_of_day = hours(when.hour) + minutes(when.minute);
-  // Only the first slot can lie before `from`, so count + 1 weeks always suffice.
-  for (int week = 0; static_cast<int>(out.size()) < count && week <= count; ++week, day += date::days(7)) {
-    date::local_seconds lt = day + time_of_day;
-    date::local_info info = tz->get_info(lt);
-    sys_seconds due;
-    switch (info.result) {
-      case date::local_info::unique: due = sys_seconds(lt.time_since_epoch()) - info.first.offset; break;
-      // Skipped by a jump forward: keep the old offset, which lands as far past the jump
-      // as the wall time was past its start.
-      case date::local_info::nonexistent: due = sys_seconds(lt.time_since_epoch()) - info.first.offset; break;
-      // Happens twice (the jump back): the first one, so nobody gets two check-ins.
-      case date::local_info::ambiguous: due = sys_seconds(lt.time_since_epoch()) - info.first.offset; break;
-    }
-    if (due <= from) continue;  // this week's slot has passed
-    out.push_back(due);
+  zone_of(when.zone);  // a clear error for an unknown zone
+  dialogs::weekly_slot slot{static_cast<int>(when.weekday), when.hour, when.minute, when.zone};
+  std::vector<std::chrono::sys_seconds> out;
+  for (auto t = from; static_cast<int>(out.size()) < count;) {
+    t = system_calendar().next_after(slot, t);
+    out.push_back(t);
   }
   return out;
 }

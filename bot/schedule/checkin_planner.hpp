@@ -27,7 +27,8 @@ void parse_clock(const std::string& s, int& hour, int& minute);
 std::chrono::sys_seconds parse_instant(const std::string& iso8601);
 
 // The next `count` due instants strictly after `from`. A wall time that a DST jump skips
-// is moved forward by the jump; one that happens twice is taken the first time.
+// moves to the first valid minute after the gap; one that happens twice is taken the
+// first time (tz_calendar).
 std::vector<std::chrono::sys_seconds> next_checkins(const weekly_time& when, std::chrono::sys_seconds from, int count);
 
 std::string format_utc(std::chrono::sys_seconds t);

@@ -129,11 +129,4 @@ void slack_processor::process(const work_item& w) {
   });
 }
 
-void slack_processor::direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
-  auto who = store_.user_by_id(turn.user_id);
-  if (!who) return;
-  for (auto& o : slack::direct_messages(replies))
-    turn.outbox.push_back(outbox::to_record(std::move(o), turn.user_id, who->tenant, turn.now));
-}
-
 }  // namespace mlpath

@@ -32,9 +32,6 @@ class slack_processor {
   // Processes what is waiting (e.g. once the workspaces are known).
   void kick() { schedule(); }
 
-  // Replies nobody asked for just now (a nudge, a check-in) as DMs in the turn's outbox.
-  void direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn);
-
  private:
   struct work_item {
     storage::inbox_event event;

@@ -42,10 +42,6 @@ class slack_service {
     oauth_.handle_redirect(std::move(req), std::move(reply));
   }
 
-  // Replies nobody asked for just now (a nudge, a check-in) as DMs in the turn's outbox.
-  void direct_messages(const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
-    processor_.direct_messages(replies, turn);
-  }
 
  private:
   slack_workspaces workspaces_;

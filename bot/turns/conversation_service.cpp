@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 #include "adapters/console/reply_json.hpp"
 
 namespace mlpath {
@@ -51,10 +53,15 @@ conversation_service::outcome conversation_service::handle(const storage::user_r
       if (stored && stored->scoring_version != engine_.material().scoring.version)
         t.result = to_stored(engine_.result_for(r.state.answers), now);
     }
+    t.expected_checkin_revision = before.checkin_revision;
+    t.checkins_changed = !(r.state.checkins == before.state.checkins) ||
+                         std::any_of(r.state.checkins.history.begin(), r.state.checkins.history.end(),
+                                     [](const dialogs::checkin_entry& e) { return e.changed; });
     t.state = std::move(r.state);
     if (hook) hook(out.replies, t);
     try {
       store_.save_turn(t);
+      if (t.checkins_changed && checkins_changed_) checkins_changed_();
       return out;
     } catch (const storage::conflict_error&) {
       if (attempt >= 3) throw;

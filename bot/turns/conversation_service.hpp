@@ -34,9 +34,14 @@ class conversation_service {
 
   const dialogs::engine& engine() const { return engine_; }
 
+  // Called after a turn that changed someone's check-in schedule was saved (the scheduler
+  // re-arms its timer).
+  void on_checkins_changed(std::function<void()> fn) { checkins_changed_ = std::move(fn); }
+
  private:
   const dialogs::engine& engine_;
   storage::store& store_;
+  std::function<void()> checkins_changed_;
 };
 
 }  // namespace mlpath
