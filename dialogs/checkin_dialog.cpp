@@ -120,11 +120,15 @@ void open_checkin(checkin_book& b, const std::string& week, timestamp due, bool 
   e->changed = true;
 }
 
+// One message: the greeting leads the first question (a check-in is one DM per person,
+// and the scheduler writes one outbox row for it).
 std::vector<reply> checkin_opening(const content& c, const checkin_book& b, bool late) {
   std::vector<reply> out;
-  out.emplace_back(text_reply{late ? "Here is your weekly check-in, a little late." : "Time for your weekly check-in.", {}});
-  if (const question* q = c.checkins.find("checkin_progress"))
-    out.emplace_back(make_question(*q, 1, 3, b.round, controls(b.round)));
+  if (const question* q = c.checkins.find("checkin_progress")) {
+    question_reply r = make_question(*q, 1, 3, b.round, controls(b.round));
+    r.prompt = std::string(late ? "Here is your weekly check-in, a little late. " : "Time for your weekly check-in. ") + r.prompt;
+    out.emplace_back(std::move(r));
+  }
   return out;
 }
 
@@ -135,7 +139,8 @@ std::string slot_text(const weekly_slot& s) {
   return day + " " + clock_text(s.hour * 60 + s.minute) + " " + s.zone;
 }
 
-started_checkin start_checkin(const content& c, const calendar& cal, const checkin_book& book, timestamp now) {
+started_checkin start_checkin(const content& c, const calendar& cal, const checkin_book& book, timestamp now,
+                              bool with_replies) {
   started_checkin r;
   r.book = book;
   checkin_book& b = r.book;
@@ -172,7 +177,7 @@ started_checkin start_checkin(const content& c, const calendar& cal, const check
   open_checkin(b, week, due, late, now);
   b.next_due = cal.next_after(b.slot, now);
   b.next_week.clear();
-  r.replies = checkin_opening(c, b, late);
+  if (with_replies) r.replies = checkin_opening(c, b, late);
   r.week = week;
   r.late = late;
   r.sent = true;

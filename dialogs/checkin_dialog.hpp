@@ -78,7 +78,9 @@ struct started_checkin {
   bool late = false;
   bool sent = false;
 };
-started_checkin start_checkin(const content& c, const calendar& cal, const checkin_book& book, timestamp now);
+// `with_replies` false leaves `replies` empty (the caller already has them for this week).
+started_checkin start_checkin(const content& c, const calendar& cal, const checkin_book& book, timestamp now,
+                              bool with_replies = true);
 
 // "Saturdays 22:27 Asia/Kathmandu".
 std::string slot_text(const weekly_slot& s);

@@ -233,7 +233,6 @@ ALTER TABLE checkin_history ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE checkin_history ADD COLUMN moved TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE checkin_history ADD COLUMN moved_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE checkin_history ADD COLUMN next_step TEXT NOT NULL DEFAULT '';
-CREATE INDEX checkin_history_by_user ON checkin_history (user_id, due_at);
 CREATE INDEX checkin_history_awaiting ON checkin_history (sent_at)
   WHERE answered_at IS NULL AND reminded_at IS NULL AND skipped = 0 AND sent_at IS NOT NULL;
 )sql",
@@ -474,7 +473,7 @@ class sqlite_store final : public store {
 
  public:
   explicit sqlite_store(const sqlite_options& o)
-      : path_(o.path), db_(o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+      : path_(o.path), db_(o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
     db_.setBusyTimeout(o.busy_timeout_ms);
     if (sqlite3_db_readonly(db_.getHandle(), "main") == 1)
       throw storage_error("database " + path_ + ": is read-only (check the file's permissions)");
@@ -483,6 +482,9 @@ class sqlite_store final : public store {
     std::string mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
     if (mode != "wal") throw storage_error("database " + path_ + ": cannot switch to WAL mode (got " + mode + ")");
     db_.exec(o.fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    // Enough page cache for the hot part of a large database (the due index, recent rows):
+    // SQLite's 2 MB default turns a batch of scattered updates into page reads.
+    db_.exec("PRAGMA cache_size = -32768");
     apply_migrations(db_, schema_version);
     if (o.background_checkpoints) {
       db_.exec("PRAGMA wal_autocheckpoint = 0");
@@ -563,7 +565,7 @@ class sqlite_store final : public store {
   std::int64_t load_book(std::int64_t user_id, dialogs::checkin_book& b, int history_limit) {
     static const std::string book_sql = std::string("SELECT ") + book_columns + " FROM checkin_books WHERE user_id = ?";
     static const std::string history_sql = std::string("SELECT ") + entry_columns +
-                                           " FROM checkin_history WHERE user_id = ? ORDER BY due_at DESC, id DESC LIMIT ?";
+                                           " FROM checkin_history WHERE user_id = ? ORDER BY week DESC LIMIT ?";
     std::int64_t revision = 0;
     {
       auto& q = cached(book_sql.c_str());
@@ -1106,31 +1108,31 @@ class sqlite_store final : public store {
       std::size_t sent = 0;
       write_scope tx(*this);
       for (const auto& r : batch) {
-        // Each person in a savepoint of their own: a book changed meanwhile (a turn, another
-        // instance) or a week already sent leaves that person untouched and the rest go on.
-        db_.exec("SAVEPOINT checkin");
+        // A book changed meanwhile (a turn, another instance) or a week already sent leaves
+        // that person's check-in unsent; the rest of the batch goes on.
         if (r.entry.week.empty()) {
-          // Nothing to send (off, paused, already sent): the schedule alone moves on.
-          if (write_book(r.user_id, r.book, r.expected_revision)) db_.exec("RELEASE checkin");
-          else db_.exec("ROLLBACK TO checkin; RELEASE checkin");
+          write_book(r.user_id, r.book, r.expected_revision);  // nothing to send: the schedule alone moves on
           continue;
         }
         bool fresh = r.resend ? write_entry(r.user_id, r.entry, false) : write_entry(r.user_id, r.entry, true);
-        dialogs::checkin_book book = r.book;
         if (!fresh) {
-          // Already sent that week: only move the schedule on, send nothing.
+          dialogs::checkin_book book = r.book;  // already sent that week: only move the schedule on
           book.open_week.clear();
           book.asking.clear();
-        }
-        if (!write_book(r.user_id, fresh ? r.book : book, r.expected_revision)) {
-          db_.exec("ROLLBACK TO checkin; RELEASE checkin");
+          write_book(r.user_id, book, r.expected_revision);
           continue;
         }
-        if (fresh) {
-          for (const auto& m : r.outbox) insert_outbox(m, r.now);
-          ++sent;
+        if (!write_book(r.user_id, r.book, r.expected_revision)) {
+          if (!r.resend) {
+            auto& undo = cached("DELETE FROM checkin_history WHERE user_id = ? AND week = ?");
+            undo.bind(1, r.user_id);
+            undo.bind(2, r.entry.week);
+            undo.exec();
+          }
+          continue;
         }
-        db_.exec("RELEASE checkin");
+        for (const auto& m : r.outbox) insert_outbox(m, r.now);
+        ++sent;
       }
       tx.commit();
       return sent;

@@ -120,7 +120,11 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
     std::vector<storage::started_checkin_record> batch;
     batch.reserve(due.size());
     for (auto& d : due) {
-      dialogs::started_checkin s = dialogs::start_checkin(content, cal_, d.book, now);
+      // The replies only for the first person of each (platform, week, lateness): the rest
+      // get copies of the messages already rendered for them.
+      dialogs::started_checkin s = dialogs::start_checkin(content, cal_, d.book, now, false);
+      if (s.sent && !rendered.count(std::make_tuple(d.user.platform, s.week, s.late)))
+        s = dialogs::start_checkin(content, cal_, d.book, now, true);
       storage::started_checkin_record r;
       r.user_id = d.user_id;
       r.expected_revision = d.revision;
@@ -155,6 +159,10 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
     // A book with nothing to send still moves on; an empty entry marks it.
     std::vector<storage::started_checkin_record> sending, moving;
     for (auto& r : batch) (r.entry.week.empty() ? moving : sending).push_back(std::move(r));
+    // In key order, consecutive writes land on neighbouring B-tree pages.
+    auto by_user = [](const auto& a, const auto& b) { return a.user_id < b.user_id; };
+    std::sort(sending.begin(), sending.end(), by_user);
+    std::sort(moving.begin(), moving.end(), by_user);
     std::size_t n = sending.empty() ? 0 : store_.record_started_checkins(sending);
     if (!moving.empty()) store_.record_started_checkins(moving);
     metrics_.count("mlpath_checkins_total", "state=\"sent\"", static_cast<double>(n));

@@ -4,6 +4,10 @@
 #include <date/iso_week.h>
 #include <date/tz.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace mlpath {
 namespace {
 
@@ -11,11 +15,20 @@ using namespace std::chrono;
 using dialogs::timestamp;
 
 const date::time_zone* find_zone(std::string_view name) {
+  // Thousands of people share a handful of zones: the last few lookups are kept per thread
+  // (zone objects live as long as the process).
+  thread_local std::vector<std::pair<std::string, const date::time_zone*>> recent;
+  for (const auto& [n, z] : recent)
+    if (n == name) return z;
+  const date::time_zone* z = nullptr;
   try {
-    return date::locate_zone(std::string(name));
+    z = date::locate_zone(std::string(name));
   } catch (const std::exception&) {
     return nullptr;
   }
+  if (recent.size() >= 16) recent.erase(recent.begin());
+  recent.emplace_back(std::string(name), z);
+  return z;
 }
 
 const date::time_zone* zone_or_utc(std::string_view name) {
