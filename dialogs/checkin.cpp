@@ -10,6 +10,12 @@ checkin_entry* checkin_book::find(std::string_view week) {
   return nullptr;
 }
 
+const checkin_entry* checkin_book::find(std::string_view week) const {
+  for (const auto& e : history)
+    if (e.week == week) return &e;
+  return nullptr;
+}
+
 namespace {
 
 bool made_progress(const checkin_entry& e) { return e.progress == "made_progress" || e.progress == "a_little"; }

@@ -46,6 +46,7 @@ struct checkin_book {
   std::optional<timestamp> next_due;  // when the next one is sent (UTC); none while off or paused indefinitely
   std::string next_week;              // the week a snoozed check-in belongs to ("" = the due instant's)
   std::string zone_hint;              // a zone learned from the platform profile or chosen before
+  bool zone_chosen = false;           // the person chose it (a profile zone never overrides that)
 
   // The dialog in progress: a check-in's questions, or setting the schedule up.
   std::string open_week;  // the check-in being answered
@@ -61,6 +62,7 @@ struct checkin_book {
 
   bool operator==(const checkin_book&) const = default;
   checkin_entry* find(std::string_view week);
+  const checkin_entry* find(std::string_view week) const;
 };
 
 // Streak: weeks with progress ("made_progress" or "a_little"), counted back from the

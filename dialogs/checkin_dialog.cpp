@@ -26,8 +26,7 @@ bool is_setup_question(std::string_view q) {
 
 // Words that belong to check-ins wherever the person is in the reflection.
 bool checkin_word(std::string_view w) {
-  return w == "checkin" || w == "pause" || w == "stop" || w == "snooze" || w == "skip_week" || w == "later" ||
-         w == "zone_hint";
+  return w == "checkin" || w == "pause" || w == "stop" || w == "snooze" || w == "skip_week" || w == "later";
 }
 
 // "9:05", "09:05" -> minutes after midnight.
@@ -247,20 +246,9 @@ void checkin_dialog::handle(const input& in) {
 void checkin_dialog::command(const std::string& word, const std::string& arg, const input& in) {
   // Pause, stop and showing the schedule mean the same from any button; the rest acts
   // on one check-in and is stale when that one is closed.
-  bool any_round = word == "pause" || word == "stop" || word == "checkin" || word == "later" || word == "zone_hint";
+  bool any_round = word == "pause" || word == "stop" || word == "checkin" || word == "later";
   if (!any_round && in.round && *in.round != b_.round) {
     say("That button belongs to a check-in that is already closed.");
-    return;
-  }
-  if (word == "zone_hint") {
-    // The platform knows the person's zone (Slack profile). A schedule that followed the
-    // old one follows the new one.
-    if (arg.empty() || !cal_->known_zone(arg) || arg == b_.zone_hint) return;
-    if (b_.scheduled && b_.slot.zone == b_.zone_hint && !b_.zone_hint.empty()) {
-      b_.slot.zone = arg;
-      if (b_.active && !b_.paused) b_.next_due = cal_->next_after(b_.slot, now_);
-    }
-    b_.zone_hint = arg;
     return;
   }
   if (word == "later") {
@@ -434,6 +422,7 @@ void checkin_dialog::ask_next_setup() {
 }
 
 void checkin_dialog::set_schedule(int weekday, int minute_of_day, const std::string& zone) {
+  if (zone != b_.zone_hint) b_.zone_chosen = true;  // typed or picked, not the profile's
   b_.slot = weekly_slot{weekday, minute_of_day / 60, minute_of_day % 60, zone};
   b_.scheduled = true;
   b_.active = true;
@@ -666,6 +655,7 @@ void checkin_dialog::answer(const input& in) {
     out_.emplace_back(answered_reply{"checkin_zone", "Time zone", {}, {zone}, false, b_.round});
     if (b_.setup_weekday < 0 || b_.setup_minute_of_day < 0) {
       b_.zone_hint = zone;
+      b_.zone_chosen = true;
       ask_next_setup();
       return;
     }
@@ -776,6 +766,16 @@ void checkin_dialog::offer() {
   say("Would you like a short weekly check-in on your plan? Three quick questions, once a week, at a time you choose.",
       {{command_token("checkin", "", b_.round), "Set up weekly check-ins", action_style::primary},
        {command_token("later", "", b_.round), "Not now", action_style::normal}});
+}
+
+void checkin_dialog::learn_zone(const std::string& zone) {
+  if (!cal_ || zone.empty() || !cal_->known_zone(zone) || zone == b_.zone_hint || b_.zone_chosen) return;
+  // A schedule that followed the old profile zone follows the new one.
+  if (b_.scheduled && !b_.zone_hint.empty() && b_.slot.zone == b_.zone_hint) {
+    b_.slot.zone = zone;
+    if (b_.active && !b_.paused) b_.next_due = cal_->next_after(b_.slot, now_);
+  }
+  b_.zone_hint = zone;
 }
 
 void checkin_dialog::tell_pause_reason() {

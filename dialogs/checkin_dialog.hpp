@@ -35,6 +35,9 @@ class checkin_dialog {
   void remind();  // 24 hours after an unanswered check-in: one reminder
   void offer();   // at the end of the reflection: invite to weekly check-ins
   void tell_pause_reason();  // once, when check-ins were paused because the platform could not deliver
+  // The platform knows the person's zone (the Slack profile): used when a check-in is set
+  // without one, and followed by a schedule that used the old one. Says nothing.
+  void learn_zone(const std::string& zone);
 
  private:
   void command(const std::string& word, const std::string& arg, const input& in);

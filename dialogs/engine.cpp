@@ -86,6 +86,7 @@ class turn {
     if (in.kind == input_kind::tick) {
       if (in.command == "checkin_due") checkins.due();
       else if (in.command == "checkin_reminder") checkins.remind();
+      else if (in.command == "zone_hint") checkins.learn_zone(in.arg);
       else on_tick();
     } else {
       checkins.tell_pause_reason();

@@ -15,7 +15,8 @@ enum class input_kind {
   command,  // a control: start, resume, back, skip, restart, status, result, help, cancel,
             // confirm, edit, answer, delete, checkin, ...
   tick,     // time passed with no user input: nudges and expiry; with command checkin_due or
-            // checkin_reminder, a weekly check-in or its reminder is due
+            // checkin_reminder, a weekly check-in or its reminder is due; zone_hint (arg: an
+            // IANA zone) is the person's zone as their platform knows it
 };
 
 struct input {
@@ -35,9 +36,10 @@ struct input {
   }
   static input open() { return of(input_kind::open); }
   static input tick() { return of(input_kind::tick); }
-  static input due(std::string what) {  // checkin_due, checkin_reminder
+  static input due(std::string what, std::string arg = {}) {  // checkin_due, checkin_reminder, zone_hint
     input in = of(input_kind::tick);
     in.command = std::move(what);
+    in.arg = std::move(arg);
     return in;
   }
   static input typed(std::string t) {

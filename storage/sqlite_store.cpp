@@ -278,6 +278,7 @@ std::string dialog_text(const dialogs::checkin_book& b) {
                                       {"round", b.round},
                                       {"setup_weekday", b.setup_weekday},
                                       {"setup_minute_of_day", b.setup_minute_of_day},
+                                      {"zone_chosen", b.zone_chosen},
                                       {"done_steps", std::move(done)}});
 }
 
@@ -300,6 +301,7 @@ void dialog_from(const std::string& text, dialogs::checkin_book& b) {
   b.round = static_cast<int>(num("round", 0));
   b.setup_weekday = static_cast<int>(num("setup_weekday", -1));
   b.setup_minute_of_day = static_cast<int>(num("setup_minute_of_day", -1));
+  if (const json::value* z = o.if_contains("zone_chosen"); z && z->is_bool()) b.zone_chosen = z->as_bool();
   if (const json::value* d = o.if_contains("done_steps"); d && d->is_array())
     for (const auto& x : d->as_array())
       if (x.is_string()) b.done_steps.emplace_back(x.as_string());
@@ -515,6 +517,17 @@ class sqlite_store final : public store {
       if (q.executeStep()) id = q.getColumn(0).getInt64();
       q.reset();  // a half-read statement would pin a read snapshot
       return id;
+    });
+  }
+
+  std::vector<user_ref> users_named(std::string_view platform, std::string_view user) override {
+    return guard([&] {
+      std::vector<user_ref> out;
+      SQLite::Statement q(db_, "SELECT platform, tenant, user_ref FROM users WHERE platform = ? AND user_ref = ? ORDER BY tenant");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(user));
+      while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString()});
+      return out;
     });
   }
 

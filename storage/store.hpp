@@ -179,6 +179,8 @@ class store {
 
   virtual std::int64_t ensure_user(const user_ref& u, timestamp now) = 0;
   virtual std::optional<std::int64_t> find_user(const user_ref& u) = 0;
+  // Everyone with this id on this platform, whatever the tenant.
+  virtual std::vector<user_ref> users_named(std::string_view platform, std::string_view user) = 0;
 
   virtual loaded_conversation load_conversation(std::int64_t user_id) = 0;
   // Throws conflict_error when the stored revision is not `expected_revision`.

@@ -529,3 +529,19 @@ TEST_CASE("checkins: export shows the schedule and every answer; delete erases t
   CHECK(r.count("SELECT count(*) FROM checkin_books WHERE user_id = " + std::to_string(id)) == 0);
   CHECK(r.count("SELECT count(*) FROM checkin_history WHERE user_id = " + std::to_string(id)) == 0);
 }
+
+TEST_CASE("checkin: the profile's zone is used when none is given, and never overrides one the person chose",
+          "[checkins]") {
+  driver d;
+  d.at(utc("2026-12-06T08:00:00Z"));
+  d.send(input::due("zone_hint", "Asia/Kolkata"));
+  CHECK(d.last.empty());  // learned silently
+  d.say("checkin mon 09:00");
+  CHECK(d.book().slot.zone == "Asia/Kolkata");
+  d.send(input::due("zone_hint", "Europe/Berlin"));  // they moved: the schedule follows the profile
+  CHECK(d.book().slot.zone == "Europe/Berlin");
+  CHECK(iso(*d.book().next_due) == "2026-12-07T08:00:00Z");
+  d.say("checkin mon 09:00 America/New_York");  // chosen by the person
+  d.send(input::due("zone_hint", "Asia/Tokyo"));
+  CHECK(d.book().slot.zone == "America/New_York");
+}

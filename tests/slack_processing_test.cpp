@@ -59,7 +59,7 @@ struct slack_rig {
   slack_web_client api{loop, http, "http://127.0.0.1:9/api/", m, slack_web_client::options{}};
   slack_workspaces workspaces{loop, store, api, "", clock};
   outbox_dispatcher outbox{loop, store, m, clock, outbox_dispatcher::options{}};
-  slack_processor processor{loop, store, conversations, workspaces, outbox, m, clock};
+  slack_processor processor{loop, store, conversations, workspaces, api, outbox, m, clock};
 
   slack_rig() {
     bool ready = false;

@@ -284,3 +284,71 @@ TEST_CASE("slack: bad input gets a 4xx or a polite reply, never a crash or a sta
   CHECK(metrics.body.find("mlpath_http_requests_total{route=\"/slack/events\",status=\"401\"} 3") != std::string::npos);
   CHECK(metrics.body.find("mlpath_ack_seconds_bucket") != std::string::npos);
 }
+
+TEST_CASE("slack: a weekly check-in arrives at the minute chosen, is answered and shows the streak",
+          "[slack][e2e][checkins]") {
+  // The real clock: the check-in is set for the next whole minute (UTC), at least 10
+  // seconds ahead, and must arrive within 60 seconds after that minute starts.
+  using namespace std::chrono;
+  auto now = floor<seconds>(system_clock::now());
+  auto due = ceil<minutes>(now + seconds(10));
+  auto days = floor<std::chrono::days>(due);
+  auto tod = hh_mm_ss<minutes>(floor<minutes>(due - days));
+  weekday wd{sys_days(days)};
+  static const char* names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  char typed[64];
+  std::snprintf(typed, sizeof typed, "checkin %s %02d:%02d UTC", names[wd.c_encoding()], static_cast<int>(tod.hours().count()),
+                static_cast<int>(tod.minutes().count()));
+
+  temp_dir dir;
+  fake_slack fake;
+  serve_process s(dir, fake);
+  REQUIRE(fake.wait_for([](const auto& c) { return count_method(c, "auth.test") >= 1; }));
+  REQUIRE(post_event(fake, s, mlpath::test::slack_dm_event("EvC1", "U1", typed)).status == 200);
+  REQUIRE(fake.wait_for([](const auto& c) {
+    for (const auto& x : c)
+      if (x.method == "chat.postMessage" && x.body.find("Weekly check-ins are set") != std::string::npos &&
+          x.body.find("UTC") != std::string::npos)
+        return true;
+    return false;
+  }));
+  // The profile's zone was looked up (users.info) for check-ins set without one.
+  REQUIRE(fake.wait_for([](const auto& c) { return count_method(c, "users.info") >= 1; }));
+
+  auto limit = duration_cast<milliseconds>(due + seconds(60) - system_clock::now());
+  REQUIRE(fake.wait_for([](const auto& c) { return asked(c, "checkin_progress"); }, limit));
+  auto arrived = system_clock::now();
+  CHECK(arrived >= due);
+  CHECK(arrived < due + seconds(60));
+  auto post = question_posts(fake.calls(), "checkin_progress").front();
+  CHECK(post.body.find("Time for your weekly check-in") != std::string::npos);
+
+  // Answer with the button the check-in carries, then skip the optional question.
+  std::string value;
+  auto blocks = post.json.at("blocks").as_array();
+  for (const auto& b : blocks)
+    if (b.as_object().contains("elements"))
+      for (const auto& e : b.at("elements").as_array())
+        if (e.as_object().contains("value")) {
+          std::string v(e.at("value").as_string());
+          if (v.rfind("q:checkin_progress:made_progress", 0) == 0) value = v;
+        }
+  REQUIRE(!value.empty());
+  REQUIRE(press(fake, s, "U1", value, post.response_ts, "trig-c1").status == 200);
+  REQUIRE(fake.wait_for([](const auto& c) { return asked(c, "checkin_next_step"); }));
+  REQUIRE(post_event(fake, s, mlpath::test::slack_dm_event("EvC2", "U1", "Read one chapter on Sunday")).status == 200);
+  REQUIRE(fake.wait_for([](const auto& c) {
+    for (const auto& x : c)
+      if (x.method == "chat.postMessage" && x.body.find("streak: 1 week") != std::string::npos) return true;
+    return false;
+  }));
+  // The schedule and the answer are in the export.
+  auto out = mlpath::test::run({mlpath::test::mlpath_binary(), "user", "export", "--platform", "slack", "--user", "U1",
+                                "--db", dir.file("serve.db")});
+  REQUIRE(out.status == 0);
+  json::value doc = json::parse(out.out);
+  REQUIRE(doc.at("checkins").as_array().size() == 1);
+  CHECK(doc.at("checkins").at(0).at("active") == true);
+  REQUIRE(doc.at("checkin_history").as_array().size() == 1);
+  CHECK(doc.at("checkin_history").at(0).at("progress") == "made_progress");
+}

@@ -288,3 +288,27 @@ TEST_CASE("a read-only file gives one clear error line", "[storage]") {
   CHECK(r.err.find("is read-only") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
+
+TEST_CASE("user export and delete find a person by id alone when it is unique; --tenant disambiguates", "[storage][cli]") {
+  temp_dir dir;
+  {
+    auto s = open_sqlite_store({dir.file("u.db")});
+    conversation_service svc(mlpath::test::builtin_engine(), *s);
+    svc.handle({"slack", "T1", "U7"}, dialogs::input::open(), t0());
+    svc.handle({"slack", "T1", "U8"}, dialogs::input::open(), t0());
+    svc.handle({"slack", "T2", "U8"}, dialogs::input::open(), t0());
+  }
+  auto db = "--db=" + dir.file("u.db");
+  auto one = mlpath::test::run({mlpath::test::mlpath_binary(), "user", "export", "--platform", "slack", "--user", "U7", db});
+  CHECK(one.status == 0);
+  CHECK(one.out.find("\"tenant\":\"T1\"") != std::string::npos);
+  auto two = mlpath::test::run({mlpath::test::mlpath_binary(), "user", "delete", "--platform", "slack", "--user", "U8", db});
+  CHECK(two.status == 2);
+  CHECK(two.err.find("--tenant") != std::string::npos);
+  auto named = mlpath::test::run(
+      {mlpath::test::mlpath_binary(), "user", "delete", "--platform", "slack", "--user", "U8", "--tenant", "T2", db});
+  CHECK(named.status == 0);
+  auto s = open_sqlite_store({dir.file("u.db")});
+  CHECK(s->find_user({"slack", "T1", "U8"}));
+  CHECK_FALSE(s->find_user({"slack", "T2", "U8"}));
+}

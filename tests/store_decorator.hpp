@@ -12,6 +12,9 @@ class forwarding_store : public storage::store {
 
   std::int64_t ensure_user(const storage::user_ref& u, storage::timestamp now) override { return s_.ensure_user(u, now); }
   std::optional<std::int64_t> find_user(const storage::user_ref& u) override { return s_.find_user(u); }
+  std::vector<storage::user_ref> users_named(std::string_view platform, std::string_view user) override {
+    return s_.users_named(platform, user);
+  }
   storage::loaded_conversation load_conversation(std::int64_t user_id) override { return s_.load_conversation(user_id); }
   void save_turn(const storage::turn_record& t) override { s_.save_turn(t); }
   std::optional<storage::stored_result> load_result(std::int64_t user_id) override { return s_.load_result(user_id); }

@@ -164,7 +164,7 @@ int run_cli(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember({"slack", "discord", "console"}));
     sub->add_option("--user", user_id, "the platform's user id (console: the chat name)")->required();
-    sub->add_option("--tenant", tenant, "Slack team id or Discord guild id (default: none)");
+    sub->add_option("--tenant", tenant, "Slack team id or Discord guild id (needed only when the id is in several)");
   };
   auto* user_export = user->add_subcommand("export", "print everything stored about one person as JSON");
   add_user_opts(user_export);
@@ -200,6 +200,18 @@ int run_cli(int argc, char** argv) {
     if (user_export->parsed() || user_delete->parsed()) {
       auto store = open_store(c);
       storage::user_ref u{platform, tenant, user_id};
+      if (tenant.empty()) {
+        // By id alone when it is unique across tenants (workspaces, servers).
+        auto found = store->users_named(platform, user_id);
+        if (found.size() > 1) {
+          std::cerr << "mlpath: " << platform << " user " << user_id << " exists in " << found.size()
+                    << " tenants; name one with --tenant (";
+          for (std::size_t i = 0; i < found.size(); ++i) std::cerr << (i ? ", " : "") << found[i].tenant;
+          std::cerr << ")\n";
+          return 2;
+        }
+        if (found.size() == 1) u = found.front();
+      }
       if (user_export->parsed()) {
         auto doc = store->export_user(u);
         if (!doc) {

@@ -41,7 +41,14 @@ std::vector<std::string> scheduler::platforms() const {
 }
 
 void scheduler::start() {
-  conversations_.on_checkins_changed([this] { wake(); });
+  conversations_.on_checkins_changed([this](const dialogs::checkin_book& before, const dialogs::checkin_book& after) {
+    for (const auto& e : after.history)
+      if (e.changed && e.answered)
+        if (const auto* was = before.find(e.week); !was || !was->answered)
+          metrics_.count("mlpath_checkins_total", "state=\"answered\"");
+    if (after.paused && !before.paused) metrics_.count("mlpath_checkins_total", "state=\"paused\"");
+    wake();
+  });
   wake();
 }
 

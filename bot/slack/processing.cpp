@@ -15,12 +15,13 @@ constexpr std::size_t max_queued = 10000;
 }  // namespace
 
 slack_processor::slack_processor(net::event_loop& loop, storage::store& store, conversation_service& conversations,
-                                 slack_workspaces& workspaces, outbox_dispatcher& outbox, metrics& m,
-                                 wall_clock_fn now)
+                                 slack_workspaces& workspaces, slack_web_client& api, outbox_dispatcher& outbox,
+                                 metrics& m, wall_clock_fn now)
     : loop_(loop),
       store_(store),
       conversations_(conversations),
       workspaces_(workspaces),
+      api_(api),
       outbox_(outbox),
       metrics_(m),
       now_(std::move(now)) {}
@@ -115,6 +116,7 @@ void slack_processor::process(const work_item& w) {
       break;
   }
   auto now = now_();
+  learn_zone(m.where.user);
   conversations_.handle(m.where.user, m.input, now, [&](const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
     for (auto& o : slack::respond(m, replies))
       turn.outbox.push_back(outbox::to_record(std::move(o), turn.user_id, in.team_id, now));
@@ -125,6 +127,26 @@ void slack_processor::process(const work_item& w) {
         store_.set_dm_channel(turn.user_id, in.channel);
         known_dm_[turn.user_id] = in.channel;
       }
+    }
+  });
+}
+
+void slack_processor::learn_zone(const dialogs::user_ref& user) {
+  if (user.user.empty() || !zone_asked_.insert({user.tenant, user.user}).second) return;
+  std::string token = workspaces_.token_for(user.tenant);
+  if (token.empty()) return;
+  api_.call_form(user.tenant, token, "users.info", {{"user", user.user}}, [this, user](const slack::api_response& r) {
+    if (!r.ok || r.tz.empty()) {
+      if (!r.ok) spdlog::debug("slack: users.info for a person failed ({}); their zone stays unknown", r.error);
+      return;
+    }
+    try {
+      storage::batch_guard g(store_);
+      conversations_.handle(user, dialogs::input::due("zone_hint", r.tz), now_());
+      g.commit();
+    } catch (const std::exception& e) {
+      zone_asked_.erase({user.tenant, user.user});  // try again next time they write
+      spdlog::warn("slack: cannot store a person's time zone: {}", e.what());
     }
   });
 }

@@ -9,12 +9,14 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "adapters/slack/inbound.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/observe/metrics.hpp"
 #include "bot/outbox/dispatcher.hpp"
+#include "bot/slack/web_client.hpp"
 #include "bot/slack/workspaces.hpp"
 #include "bot/turns/conversation_service.hpp"
 
@@ -23,7 +25,8 @@ namespace mlpath {
 class slack_processor {
  public:
   slack_processor(net::event_loop& loop, storage::store& store, conversation_service& conversations,
-                  slack_workspaces& workspaces, outbox_dispatcher& outbox, metrics& m, wall_clock_fn now);
+                  slack_workspaces& workspaces, slack_web_client& api, outbox_dispatcher& outbox, metrics& m,
+                  wall_clock_fn now);
 
   // An event now stored in the inbox; `parsed` spares parsing it again.
   void accept(storage::inbox_event event, std::optional<slack::inbound> parsed);
@@ -42,11 +45,15 @@ class slack_processor {
   void reload_backlog();
   void process_batch();
   void process(const work_item& w);
+  // The person's time zone from their Slack profile (users.info), once per process run:
+  // check-ins set without a zone use it, and follow it when it changes.
+  void learn_zone(const dialogs::user_ref& user);
 
   net::event_loop& loop_;
   storage::store& store_;
   conversation_service& conversations_;
   slack_workspaces& workspaces_;
+  slack_web_client& api_;
   outbox_dispatcher& outbox_;
   metrics& metrics_;
   wall_clock_fn now_;
@@ -56,6 +63,7 @@ class slack_processor {
   bool spilled_ = false;  // some unprocessed events are only in the inbox
   // user id -> DM channel already stored; written inside batches, so cleared when one rolls back.
   std::map<std::int64_t, std::string> known_dm_;
+  std::set<std::pair<std::string, std::string>> zone_asked_;  // (team, user) looked up this run
 };
 
 }  // namespace mlpath

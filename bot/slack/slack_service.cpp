@@ -6,7 +6,7 @@ slack_service::slack_service(net::event_loop& loop, storage::store& store, conve
                              slack_web_client& api, outbox_dispatcher& outbox, metrics& m, settings s,
                              wall_clock_fn now)
     : workspaces_(loop, store, api, s.bot_token, now),
-      processor_(loop, store, conversations, workspaces_, outbox, m, now),
+      processor_(loop, store, conversations, workspaces_, api, outbox, m, now),
       ingress_(loop, store, workspaces_, processor_, m, s.signing_secret, now),
       sender_(store, api, workspaces_),
       oauth_(api, workspaces_, {s.client_id, s.client_secret}, now) {

@@ -61,7 +61,7 @@ conversation_service::outcome conversation_service::handle(const storage::user_r
     if (hook) hook(out.replies, t);
     try {
       store_.save_turn(t);
-      if (t.checkins_changed && checkins_changed_) checkins_changed_();
+      if (t.checkins_changed && checkins_changed_) checkins_changed_(before.state.checkins, t.state.checkins);
       return out;
     } catch (const storage::conflict_error&) {
       if (attempt >= 3) throw;

@@ -34,14 +34,15 @@ class conversation_service {
 
   const dialogs::engine& engine() const { return engine_; }
 
-  // Called after a turn that changed someone's check-in schedule was saved (the scheduler
-  // re-arms its timer).
-  void on_checkins_changed(std::function<void()> fn) { checkins_changed_ = std::move(fn); }
+  // Called after a turn that changed someone's check-ins was saved, with the book before
+  // and after (the scheduler re-arms its timer and counts answers and pauses).
+  using checkins_changed_fn = std::function<void(const dialogs::checkin_book& before, const dialogs::checkin_book& after)>;
+  void on_checkins_changed(checkins_changed_fn fn) { checkins_changed_ = std::move(fn); }
 
  private:
   const dialogs::engine& engine_;
   storage::store& store_;
-  std::function<void()> checkins_changed_;
+  checkins_changed_fn checkins_changed_;
 };
 
 }  // namespace mlpath
