@@ -663,19 +663,7 @@ void checkin_dialog::answer(const input& in) {
   }
 }
 
-std::vector<option> checkin_dialog::next_plan_steps() const {
-  std::vector<option> out;
-  if (s_.at != stage::done) return out;
-  result_reply r = e_.result_for(s_.answers);
-  for (const plan_entry* e : plan_steps(r.plan)) {
-    if (std::find(b_.done_steps.begin(), b_.done_steps.end(), e->id) != b_.done_steps.end()) continue;
-    std::string label = e->title;
-    if (utf16_units(label) > 60) label = label.substr(0, utf16_prefix(label, 59)) + "\xE2\x80\xA6";
-    out.push_back(option{e->id, label, false, {}, {}, false});
-    if (out.size() == 3) break;
-  }
-  return out;
-}
+std::vector<option> checkin_dialog::next_plan_steps() const { return plan_steps_ahead(e_, s_); }
 
 void checkin_dialog::ask_moved_or_next() {
   // Without a plan (the reflection is not finished) there are no steps to name.
@@ -811,9 +799,26 @@ std::string checkin_dialog::resolve_zone(const std::string& typed) const {
   return {};
 }
 
-std::string checkin_dialog::schedule_text() const {
-  std::string s = slot_text(b_.slot);
-  if (b_.next_due) s += " \xE2\x80\x94 next: " + cal_->local_text(*b_.next_due, b_.slot.zone);
+std::string checkin_dialog::schedule_text() const { return mlpath::dialogs::schedule_text(b_, *cal_); }
+
+std::vector<option> plan_steps_ahead(const engine& e, const conversation& s) {
+  std::vector<option> out;
+  if (s.at != stage::done) return out;
+  const checkin_book& b = s.checkins;
+  result_reply r = e.result_for(s.answers);
+  for (const plan_entry* step : plan_steps(r.plan)) {
+    if (std::find(b.done_steps.begin(), b.done_steps.end(), step->id) != b.done_steps.end()) continue;
+    std::string label = step->title;
+    if (utf16_units(label) > 60) label = label.substr(0, utf16_prefix(label, 59)) + "\xE2\x80\xA6";
+    out.push_back(option{step->id, label, false, {}, {}, false});
+    if (out.size() == 3) break;
+  }
+  return out;
+}
+
+std::string schedule_text(const checkin_book& b, const calendar& cal) {
+  std::string s = slot_text(b.slot);
+  if (b.next_due) s += " \xE2\x80\x94 next: " + cal.local_text(*b.next_due, b.slot.zone);
   return s;
 }
 

@@ -87,5 +87,10 @@ started_checkin start_checkin(const content& c, const calendar& cal, const check
 
 // "Saturdays 22:27 Asia/Kathmandu".
 std::string slot_text(const weekly_slot& s);
+// "Saturdays 22:27 Asia/Kathmandu — next: Sat 12 Dec 22:27".
+std::string schedule_text(const checkin_book& b, const calendar& cal);
+// The plan's next steps not yet reported in a check-in (at most 3, labels cut to 60
+// characters); none before the reflection is done.
+std::vector<option> plan_steps_ahead(const engine& e, const conversation& s);
 
 }  // namespace mlpath::dialogs

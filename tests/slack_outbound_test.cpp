@@ -63,6 +63,10 @@ bool same(const slack::outbound& a, const slack::outbound& b) {
     auto& y = std::get<slack::post_ephemeral>(b);
     return x->channel == y.channel && x->user == y.user && x->payload == y.payload;
   }
+  if (auto* x = std::get_if<slack::publish_home>(&a)) {
+    auto& y = std::get<slack::publish_home>(b);
+    return x->user == y.user && x->view == y.view;
+  }
   auto& x = std::get<slack::open_view>(a);
   auto& y = std::get<slack::open_view>(b);
   return x.trigger_id == y.trigger_id && x.view == y.view;
@@ -252,6 +256,7 @@ TEST_CASE("slack outbound: every kind round-trips through encode and decode", "[
       slack::update_posted{"q:domain:r1", payload},
       slack::post_ephemeral{"C2", "U77", payload},
       slack::open_view{"trig-9", json::object{{"type", "modal"}, {"callback_id", "q:goal_note:r1"}}},
+      slack::publish_home{"U42", json::object{{"type", "home"}, {"blocks", json::array{}}}},
   };
   std::vector<std::string> kinds;
   for (const auto& m : all) {
@@ -263,7 +268,7 @@ TEST_CASE("slack outbound: every kind round-trips through encode and decode", "[
     CHECK(std::string(slack::kind_of(*back)) == kind);
   }
   CHECK(kinds == std::vector<std::string>{"slack.post", "slack.post", "slack.update", "slack.update_ref",
-                                          "slack.ephemeral", "slack.views_open"});
+                                          "slack.ephemeral", "slack.views_open", "slack.views_publish"});
   // A message decoded as another kind is not the same message.
   auto as_update = slack::decode("slack.update", slack::encode(all[0]));
   REQUIRE(as_update);

@@ -36,6 +36,7 @@ constexpr std::size_t max_label = 2000;      // input label and hint
 constexpr int max_input_length = 3000;       // plain_text_input max_length
 constexpr std::size_t max_fallback = 3000;   // top-level text: far below Slack's 40k, it is a preview
 constexpr std::size_t max_buttons_inline = 5;
+constexpr std::size_t max_home_blocks = 100;  // a Home tab view
 
 std::size_t units(std::string_view s) { return dialogs::utf16_units(s); }
 
@@ -118,6 +119,8 @@ std::string link(const resource& r) {
 // Slack's block limit; the explanatory ones give way first.
 class message {
  public:
+  explicit message(std::size_t limit = max_blocks) : limit_(limit) {}
+
   void add(json::object block, bool essential = false) { blocks_.push_back({std::move(block), essential}); }
 
   // mrkdwn lines grouped into sections of at most 3000 characters; a line longer than
@@ -185,7 +188,7 @@ class message {
 
   json::object finish(std::string_view fallback) {
     // Over the limit: drop explanatory blocks from the end, then anything from the end.
-    while (blocks_.size() > max_blocks) {
+    while (blocks_.size() > limit_) {
       auto it = std::find_if(blocks_.rbegin(), blocks_.rend(), [](const entry& e) { return !e.essential; });
       if (it == blocks_.rend()) blocks_.pop_back();
       else blocks_.erase(std::next(it).base());
@@ -202,6 +205,7 @@ class message {
     json::object block;
     bool essential = false;
   };
+  std::size_t limit_;
   std::vector<entry> blocks_;
 };
 
@@ -332,20 +336,25 @@ std::string confidence_line(const match_result& m) {
   return line;
 }
 
-json::object render_match_card(const result_reply& r) {
-  const match_result& mr = r.match;
-  message m;
-  m.add(header("Your ML role matches"), true);
+// Each role with its score bar, and the reasons for those worth a look, in the person's
+// terms (points stay in the JSON); then the confidence.
+void add_roles(message& m, const match_result& mr) {
   for (const auto& role : mr.roles) {
     std::string line = "*" + esc(role.name) + "*  " + adapters::score_bar(role.score) + "  " + std::to_string(role.score);
     if (contains(mr.primary, role.role)) line += mr.primary.size() > 1 ? "  _co-primary match_" : "  _best match_";
     else if (contains(mr.secondary, role.role)) line += "  _also worth a look_";
     m.add(section(line));
-    // Reasons for the roles worth a look, in the person's terms; points stay in the JSON.
     bool shown = contains(mr.primary, role.role) || contains(mr.secondary, role.role);
     if (std::string why = adapters::reasons_sentence(role.why); shown && !why.empty()) m.add(context(esc(why)));
   }
   m.add(context(confidence_line(mr)));
+}
+
+json::object render_match_card(const result_reply& r) {
+  const match_result& mr = r.match;
+  message m;
+  m.add(header("Your ML role matches"), true);
+  add_roles(m, mr);
   if (!r.goal.empty()) m.add(section("*Your goal:* _" + esc(r.goal) + "_"));
   for (const auto& card : r.roles) {
     std::string text = "*" + esc(card.name) + "*";
@@ -468,6 +477,41 @@ json::object render_text_modal(const question_reply& q) {
           {"submit", plain("Save", max_modal_title)},
           {"close", plain("Cancel", max_modal_title)},
           {"blocks", json::array{std::move(input)}}};
+}
+
+json::object render_home(const home_reply& h) {
+  message m(max_home_blocks);
+  m.add(header("mlpath \xC2\xB7 your path into machine learning"), true);
+  if (!h.greeting.empty()) m.add(section(esc(h.greeting)), true);
+  m.add(section("*Where you are:* " + esc(h.where)), true);
+  if (!h.earlier_primary.empty()) {
+    std::string names;
+    for (const auto& n : h.earlier_primary) names += (names.empty() ? "" : " and ") + esc(n);
+    m.add(context("Your earlier result matched you best with " + names + "."));
+  }
+  if (!h.actions.empty()) m.buttons(h.actions);
+  if (h.result) {
+    m.add(json::object{{"type", "divider"}});
+    m.add(section("*Your latest match*"), true);
+    add_roles(m, h.result->match);
+    if (!h.result->goal.empty()) m.add(section("*Your goal:* _" + esc(h.result->goal) + "_"));
+    if (std::string milestone = adapters::milestone_text(h.result->plan); !milestone.empty())
+      m.add(section("*" + esc(milestone) + "*"));
+    if (!h.next_steps.empty()) {
+      std::vector<std::string> lines{"*Next in your plan*"};
+      for (const auto& step : h.next_steps) lines.push_back("\xE2\x80\xA2 " + esc(step.label));
+      m.lines(lines);
+    }
+  }
+  if (!h.checkins.empty()) {
+    m.add(json::object{{"type", "divider"}});
+    m.add(section(esc(h.checkins)), true);
+  }
+  m.add(context("Talk to me in the Messages tab: say help to see what I understand, delete to erase your data."));
+  json::object finished = m.finish("mlpath");
+  json::object view{{"type", "home"}, {"callback_id", "mlpath_home"}};
+  view["blocks"] = std::move(finished["blocks"]);
+  return view;
 }
 
 }  // namespace mlpath::slack

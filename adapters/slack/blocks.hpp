@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <vector>
 
+#include "dialogs/home.hpp"
 #include "dialogs/reply.hpp"
 
 namespace mlpath::slack {
@@ -21,6 +22,10 @@ boost::json::object render_answered(const dialogs::answered_reply& r);
 // The modal (views.open `view`) that takes a free-text answer; callback_id carries
 // the question token.
 boost::json::object render_text_modal(const dialogs::question_reply& q);
+
+// The App Home tab (views.publish `view`): at most 100 blocks, buttons carrying the same
+// cmd: tokens as messages.
+boost::json::object render_home(const dialogs::home_reply& h);
 
 // mrkdwn escaping of &, < and >.
 std::string escape_mrkdwn(std::string_view text);

@@ -27,6 +27,7 @@ const char* kind_of(const outbound& m) {
                         [](const update_posted&) { return "slack.update_ref"; },
                         [](const post_ephemeral&) { return "slack.ephemeral"; },
                         [](const open_view&) { return "slack.views_open"; },
+                        [](const publish_home&) { return "slack.views_publish"; },
                     },
                     m);
 }
@@ -45,6 +46,7 @@ std::string encode(const outbound& m) {
             return json::object{{"channel", x.channel}, {"user", x.user}, {"payload", x.payload}};
           },
           [](const open_view& x) { return json::object{{"trigger_id", x.trigger_id}, {"view", x.view}}; },
+          [](const publish_home& x) { return json::object{{"user", x.user}, {"view", x.view}}; },
       },
       m);
   return json::serialize(o);
@@ -59,6 +61,11 @@ std::optional<outbound> decode(std::string_view kind, std::string_view body) {
     const json::object* view = object_field(o, "view");
     if (!view) return std::nullopt;
     return open_view{string_field(o, "trigger_id"), *view};
+  }
+  if (kind == "slack.views_publish") {
+    const json::object* view = object_field(o, "view");
+    if (!view || string_field(o, "user").empty()) return std::nullopt;
+    return publish_home{string_field(o, "user"), *view};
   }
   const json::object* payload = object_field(o, "payload");
   if (!payload) return std::nullopt;

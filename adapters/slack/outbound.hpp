@@ -52,10 +52,17 @@ struct open_view {
   boost::json::object view;
 };
 
-using outbound = std::variant<post_message, update_message, update_posted, post_ephemeral, open_view>;
+// views.publish: the person's App Home tab. Only the newest matters, so a later one for
+// the same person makes an unsent earlier one redundant.
+struct publish_home {
+  std::string user;
+  boost::json::object view;
+};
+
+using outbound = std::variant<post_message, update_message, update_posted, post_ephemeral, open_view, publish_home>;
 
 // The stable id each type is stored under: slack.post, slack.update, slack.update_ref,
-// slack.ephemeral, slack.views_open.
+// slack.ephemeral, slack.views_open, slack.views_publish.
 const char* kind_of(const outbound& m);
 // The type's fields as JSON, and back. decode gives nullopt for an unknown kind or a
 // body that does not hold the kind's fields.

@@ -92,6 +92,10 @@ void slack_sender::send(const storage::outbox_message& record, const slack::outb
             api_.call_json(record.tenant, token, "views.open",
                            json::serialize(json::object{{"trigger_id", m.trigger_id}, {"view", m.view}}), finish);
           },
+          [&](const slack::publish_home& m) {
+            api_.call_json(record.tenant, token, "views.publish",
+                           json::serialize(json::object{{"user_id", m.user}, {"view", m.view}}), finish);
+          },
       },
       what);
 }
