@@ -25,8 +25,9 @@ socket_action make(socket_action::kind k, int connection = 0) {
   return a;
 }
 
-socket_action log_line(std::string text) {
+socket_action log_line(std::string event, std::string text) {
   socket_action a = make(socket_action::kind::log);
+  a.event = std::move(event);
   a.text = std::move(text);
   return a;
 }
@@ -163,7 +164,7 @@ std::vector<socket_action> socket_mode_session::on_open_result(const socket_open
     case socket_open_result::kind::ok: {
       if (r.url.empty()) {
         schedule_open(now, milliseconds{0}, true);
-        out.push_back(log_line("Socket Mode: apps.connections.open gave no URL; retrying"));
+        out.push_back(log_line("open_failed", "Socket Mode: apps.connections.open gave no URL; retrying"));
         break;
       }
       // A connection that said hello meanwhile makes this one unneeded.
@@ -178,7 +179,7 @@ std::vector<socket_action> socket_mode_session::on_open_result(const socket_open
     }
     case socket_open_result::kind::rate_limited:
       schedule_open(now, r.retry_after, true);
-      out.push_back(log_line("Socket Mode: apps.connections.open is rate-limited; retrying in " +
+      out.push_back(log_line("rate_limited", "Socket Mode: apps.connections.open is rate-limited; retrying in " +
                              seconds_text(std::chrono::duration_cast<milliseconds>(*open_at_ - now))));
       break;
     case socket_open_result::kind::fatal:
@@ -188,7 +189,7 @@ std::vector<socket_action> socket_mode_session::on_open_result(const socket_open
       break;
     case socket_open_result::kind::transient:
       schedule_open(now, milliseconds{0}, true);
-      out.push_back(log_line("Socket Mode: apps.connections.open failed (" + r.error + "); retrying in " +
+      out.push_back(log_line("open_failed", "Socket Mode: apps.connections.open failed (" + r.error + "); retrying in " +
                              seconds_text(std::chrono::duration_cast<milliseconds>(*open_at_ - now))));
       break;
   }
@@ -211,7 +212,7 @@ std::vector<socket_action> socket_mode_session::on_message(int id, std::string_v
   note_alive(c, now);
   auto parsed = parse_socket_frame(text);
   if (auto* error = std::get_if<std::string>(&parsed)) {
-    out.push_back(log_line("Socket Mode: ignored a frame: " + *error));
+    out.push_back(log_line("bad_frame", "Socket Mode: ignored a frame: " + *error));
     return out;
   }
   socket_frame& f = std::get<socket_frame>(parsed);
@@ -223,6 +224,7 @@ std::vector<socket_action> socket_mode_session::on_message(int id, std::string_v
       c.next_ping = now + ping_interval;
       c.ping_sent.reset();
       open_at_.reset();
+      out.push_back(log_line("hello", "Socket Mode: connected"));
       // The new connection is up: the ones it replaces close now.
       for (auto& [other, oc] : conns_)
         if (other != id && oc.st != state::closing) close_connection(other, oc, out);
@@ -235,7 +237,7 @@ std::vector<socket_action> socket_mode_session::on_message(int id, std::string_v
              out);
         break;
       }
-      out.push_back(log_line("Socket Mode: Slack asked to reconnect (" + (f.reason.empty() ? "no reason" : f.reason) +
+      out.push_back(log_line("disconnect", "Socket Mode: Slack asked to reconnect (" + (f.reason.empty() ? "no reason" : f.reason) +
                              "); the new connection takes over after its hello"));
       if (c.st == state::live) c.st = state::draining;
       else if (c.st != state::draining) close_connection(id, c, out);  // never said hello: of no use
@@ -280,7 +282,7 @@ std::vector<socket_action> socket_mode_session::on_timer(clock::time_point now) 
       case state::connecting:
       case state::hello_wait:
         if (now >= c.since + hello_timeout) {
-          out.push_back(log_line("Socket Mode: no hello within 30 s; reconnecting"));
+          out.push_back(log_line("no_hello", "Socket Mode: no hello within 30 s; reconnecting"));
           close_connection(id, c, out);
           if (!replacement_under_way(id)) schedule_open(now, milliseconds{0}, true);
         }
@@ -288,7 +290,8 @@ std::vector<socket_action> socket_mode_session::on_timer(clock::time_point now) 
       case state::live:
       case state::draining:
         if (c.ping_sent && now >= *c.ping_sent + pong_timeout) {
-          out.push_back(log_line("Socket Mode: no frame within 10 s of a ping (a half-open socket); reconnecting"));
+          out.push_back(
+              log_line("half_open", "Socket Mode: no frame within 10 s of a ping (a half-open socket); reconnecting"));
           bool was_live = c.st == state::live;
           if (now - c.live_since >= stable_after) failures_ = 0;
           close_connection(id, c, out);

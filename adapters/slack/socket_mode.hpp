@@ -73,13 +73,14 @@ struct socket_action {
     close,     // close `connection` (code 1000); on_closed follows
     envelope,  // hand `frame` (received on `connection`) to the ingress
     fatal,     // Socket Mode stops for good; `text` is the one line to log (no token in it)
-    log,       // `text` is worth one line at info (a disconnect, a half-open socket)
+    log,       // `text` is worth one line at info; `event` names it for metrics: hello,
+               // disconnect, half_open, no_hello, rate_limited, open_failed
   };
   kind what = kind::send;
   int connection = 0;
   std::string url;
   std::string text;
-  std::chrono::milliseconds delay{0};
+  std::string event;
   socket_frame frame;
 };
 

@@ -16,6 +16,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <deque>
 #include <optional>
+#include <tuple>
 
 #include "bot/net/outbound.hpp"
 
@@ -36,7 +37,11 @@ struct ws_client::state {
   ssl::context tls_ctx{ssl::context::tls_client};
   std::optional<websocket::stream<beast::tcp_stream>> plain;
   std::optional<websocket::stream<beast::ssl_stream<beast::tcp_stream>>> tls;
-  std::deque<std::string> outgoing;
+  struct frame {
+    bool ping = false;
+    std::string text;
+  };
+  std::deque<frame> outgoing;
   bool writing = false;
   bool open = false;
   bool closing = false;
@@ -95,11 +100,16 @@ awaitable<void> read_loop(state_ptr st, Stream* ws, std::uint64_t gen) {
 template <class Stream>
 awaitable<void> write_loop(state_ptr st, Stream* ws, std::uint64_t gen) {
   while (gen == st->generation && !st->outgoing.empty()) {
-    std::string msg = std::move(st->outgoing.front());
+    ws_client::state::frame f = std::move(st->outgoing.front());
     st->outgoing.pop_front();
-    ws->text(true);
-    auto [ec, n] = co_await ws->async_write(asio::buffer(msg), tuple_awaitable);
-    (void)n;
+    beast::error_code ec;
+    if (f.ping) {
+      std::tie(ec) = co_await ws->async_ping({}, tuple_awaitable);
+    } else {
+      ws->text(true);
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await ws->async_write(asio::buffer(f.text), tuple_awaitable);
+    }
     if (ec) break;  // the read loop reports the close
   }
   if (gen == st->generation) st->writing = false;
@@ -159,6 +169,13 @@ awaitable<void> do_connect(state_ptr st, std::string url, std::uint64_t gen) {
     ws.read_message_max(st->opts.max_message);
     ws.set_option(websocket::stream_base::decorator(
         [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "mlpath/0.1"); }));
+    // The stream lives in the state: a weak reference avoids a cycle.
+    std::weak_ptr<ws_client::state> weak = st;
+    ws.control_callback([weak, gen](websocket::frame_type kind, beast::string_view) {
+      auto s = weak.lock();
+      if (!s || gen != s->generation || kind == websocket::frame_type::close) return;
+      if (s->handlers.on_control) s->handlers.on_control();
+    });
     auto [ec] = co_await ws.async_handshake(host, target, tuple_awaitable);
     co_return ec;
   };
@@ -202,10 +219,14 @@ void ws_client::connect(const std::string& url) {
   asio::co_spawn(st.loop.context(), do_connect(state_, url, st.generation), asio::detached);
 }
 
-void ws_client::send(std::string text) {
+void ws_client::send(std::string text) { queue(false, std::move(text)); }
+
+void ws_client::ping() { queue(true, {}); }
+
+void ws_client::queue(bool ping, std::string text) {
   auto& st = *state_;
   if (!st.open || st.closing) return;
-  st.outgoing.push_back(std::move(text));
+  st.outgoing.push_back({ping, std::move(text)});
   if (st.writing) return;
   st.writing = true;
   if (st.tls) asio::co_spawn(st.loop.context(), write_loop(state_, &*st.tls, st.generation), asio::detached);

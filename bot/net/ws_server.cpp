@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -29,7 +30,9 @@ struct ws_conn {
   std::deque<std::string> queue;
   bool writing = false;
   bool closed = false;
-  explicit ws_conn(tcp::socket s) : ws(std::move(s)) {}
+  bool silent = false;
+  asio::steady_timer hold;  // a silenced connection waits here, socket open, until the end
+  explicit ws_conn(tcp::socket s) : ws(std::move(s)), hold(ws.get_executor()) {}
 };
 
 struct ws_server::state {
@@ -76,6 +79,13 @@ awaitable<void> session(state_ptr st, tcp::socket socket) {
   for (;;) {
     auto [ec, n] = co_await c->ws.async_read(in, tuple_awaitable);
     (void)n;
+    if (ec && c->silent) {
+      // Silenced: keep the socket open and read nothing until close() or the end.
+      c->hold.expires_at(asio::steady_timer::time_point::max());
+      auto [hec] = co_await c->hold.async_wait(tuple_awaitable);
+      (void)hec;
+      break;
+    }
     if (ec) {
       if (ec == websocket::error::closed) code = c->ws.reason().code;
       break;
@@ -109,7 +119,10 @@ ws_server::ws_server(event_loop& loop, handlers h) : state_(std::make_shared<sta
 ws_server::~ws_server() {
   beast::error_code ec;
   if (state_->acceptor) state_->acceptor->close(ec);
-  for (auto& [id, c] : state_->conns) beast::get_lowest_layer(c->ws).socket().close(ec);
+  for (auto& [id, c] : state_->conns) {
+    beast::get_lowest_layer(c->ws).socket().close(ec);
+    c->hold.cancel();
+  }
 }
 
 std::uint16_t ws_server::listen(const std::string& host, std::uint16_t port) {
@@ -140,7 +153,21 @@ void ws_server::send(connection_id id, std::string text) {
 void ws_server::close(connection_id id, int code) {
   auto it = state_->conns.find(id);
   if (it == state_->conns.end()) return;
+  if (it->second->silent) {
+    beast::error_code ec;
+    beast::get_lowest_layer(it->second->ws).socket().close(ec);
+    it->second->hold.cancel();
+    return;
+  }
   asio::co_spawn(state_->loop.context(), closer(it->second, code), asio::detached);
+}
+
+void ws_server::silence(connection_id id) {
+  auto it = state_->conns.find(id);
+  if (it == state_->conns.end() || it->second->silent) return;
+  it->second->silent = true;
+  it->second->queue.clear();
+  beast::get_lowest_layer(it->second->ws).cancel();  // ends the pending read without closing
 }
 
 std::size_t ws_server::queued(connection_id id) const {

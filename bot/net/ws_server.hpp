@@ -29,6 +29,9 @@ class ws_server {
   std::uint16_t listen(const std::string& host, std::uint16_t port);  // 0 = any free port
   void send(connection_id c, std::string text);
   void close(connection_id c, int code);
+  // Stop reading from `c` and answer nothing, not even pings, while keeping the socket
+  // open: a half-open connection, as a dead peer behind a NAT looks.
+  void silence(connection_id c);
   std::size_t queued(connection_id c) const;
 
   struct state;  // implementation detail
