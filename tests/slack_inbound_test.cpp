@@ -850,3 +850,29 @@ TEST_CASE("conformance: damaged fixtures are refused or parsed, never a crash", 
   }
   CHECK(tried > 1000);
 }
+
+TEST_CASE("slack inbound: org-wide installs are recognised in events, interactivity and slash commands",
+          "[slack][inbound]") {
+  namespace fx = mlpath::test::slack;
+  auto ev = fx::parse_ok(fx::json_type, R"({"type":"event_callback","team_id":"T1","enterprise_id":"E1","event_id":"Ev1",
+    "event":{"type":"app_home_opened","user":"U1","tab":"home"},
+    "authorizations":[{"enterprise_id":"E1","team_id":null,"user_id":"U0BOT","is_bot":true,"is_enterprise_install":true},
+                      {"enterprise_id":"E1","team_id":"T1","user_id":"U0BOT","is_bot":true,"is_enterprise_install":false}]})");
+  CHECK(ev.enterprise_install);
+  CHECK(ev.enterprise_id == "E1");
+  CHECK(ev.team_id == "T1");
+  auto workspace = fx::parse_ok(fx::json_type, R"({"type":"event_callback","team_id":"T1","event_id":"Ev2",
+    "event":{"type":"app_home_opened","user":"U1","tab":"home"},
+    "authorizations":[{"enterprise_id":null,"team_id":"T1","user_id":"U0BOT","is_bot":true,"is_enterprise_install":false}]})");
+  CHECK_FALSE(workspace.enterprise_install);
+  auto press = fx::parse_payload(boost::json::parse(R"({"type":"block_actions","is_enterprise_install":true,
+    "enterprise":{"id":"E9","name":"Org"},"team":{"id":"T9"},"user":{"id":"U9"},"trigger_id":"t",
+    "actions":[{"action_id":"cmd:start","type":"button","value":"cmd:start"}]})"));
+  CHECK(press.enterprise_install);
+  CHECK(press.enterprise_id == "E9");
+  auto cmd = fx::parse_ok(fx::form_type, "command=%2Fmlpath&text=start&user_id=U1&team_id=T1&enterprise_id=E1&is_enterprise_install=true&trigger_id=x");
+  CHECK(cmd.enterprise_install);
+  CHECK(cmd.enterprise_id == "E1");
+  auto plain = fx::parse_ok(fx::form_type, "command=%2Fmlpath&text=start&user_id=U1&team_id=T1&trigger_id=x");
+  CHECK_FALSE(plain.enterprise_install);
+}

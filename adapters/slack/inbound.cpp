@@ -90,6 +90,8 @@ class json_reader : public adapters::json_reader {
       else if (key == "user") ok = id_or_object_id(v, in_.user, &has_user_id_);
       else if (key == "team") ok = team(v);
       else if (key == "enterprise") ok = with_object(v, [&](od::object o) { return enterprise(o); });
+      else if (key == "is_enterprise_install") ok = flag(v, in_.enterprise_install);
+      else if (key == "authorizations") ok = items(v, [&](od::value& a) { return authorization(a); });
       else if (key == "channel") ok = id_or_object_id(v, channel_object_id_);
       else if (key == "container") ok = with_object(v, [&](od::object o) { return container(o); });
       else if (key == "message") ok = with_object(v, [&](od::object o) { has_message_ = true; return message(o); });
@@ -121,6 +123,31 @@ class json_reader : public adapters::json_reader {
       return ok;
     });
   }
+
+  // A boolean, or its text ("true") as slash command fields carry it.
+  bool flag(od::value& v, bool& out) {
+    od::json_type t{};
+    if (!type_of(v, t)) return false;
+    if (t == od::json_type::string) {
+      std::optional<std::string_view> s;
+      if (!string(v, s)) return false;
+      out = s && *s == "true";
+      return true;
+    }
+    return boolean(v, out);
+  }
+
+  // Only the first authorization says how the app is installed for this event.
+  bool authorization(od::value& v) {
+    if (seen_authorization_) return true;
+    seen_authorization_ = true;
+    return fields(v, [&](std::string_view key, od::value& child) {
+      if (key == "is_enterprise_install") return flag(child, in_.enterprise_install);
+      if (key == "enterprise_id" && in_.enterprise_id.empty()) return id(child, in_.enterprise_id);
+      return true;
+    });
+  }
+  bool seen_authorization_ = false;
 
   bool enterprise(od::object o) {
     return fields(o, [&](std::string_view key, od::value& child) {
@@ -375,7 +402,7 @@ std::variant<inbound, parse_failure> parse_json(std::string_view body, bool inte
 
 struct form_fields {
   std::optional<std::string> ssl_check, payload, command, text, user_id, team_id, channel_id, response_url,
-      trigger_id, enterprise_id, api_app_id;
+      trigger_id, enterprise_id, api_app_id, is_enterprise_install;
 };
 
 std::optional<form_fields> read_form(std::string_view body, std::string& error) {
@@ -402,6 +429,7 @@ std::optional<form_fields> read_form(std::string_view body, std::string& error) 
     else if (key == "response_url") slot = &f.response_url;
     else if (key == "trigger_id") slot = &f.trigger_id;
     else if (key == "enterprise_id") slot = &f.enterprise_id;
+    else if (key == "is_enterprise_install") slot = &f.is_enterprise_install;
     else if (key == "api_app_id") slot = &f.api_app_id;
     if (!slot || *slot) continue;  // the first occurrence wins
     *slot = param.has_value ? param.value.decode(opt) : std::string();
@@ -435,6 +463,7 @@ std::variant<inbound, parse_failure> parse_form(std::string_view body) {
             take(form->response_url, in.response_url, max_id) && take(form->trigger_id, in.trigger_id, max_id) &&
             take(form->enterprise_id, in.enterprise_id, max_id) && take(form->api_app_id, in.api_app_id, max_id);
   if (!ok) return bad("a field is too long to be Slack's");
+  in.enterprise_install = form->is_enterprise_install && *form->is_enterprise_install == "true";
   if (form->text) in.text = decode_entities(adapters::utf8_prefix(*form->text, max_text));
   return in;
 }

@@ -48,6 +48,9 @@ struct inbound {
   std::string challenge;  // url_verification
   std::string team_id;
   std::string enterprise_id;
+  // The app is installed org-wide (Enterprise Grid): the installation is the enterprise's,
+  // not the workspace's. From is_enterprise_install, or the first of an event's authorizations.
+  bool enterprise_install = false;
   std::string api_app_id;
 
   // event_callback
