@@ -2,6 +2,8 @@
 // The SQLite implementation of storage::store: WAL, foreign keys, migrations keyed by
 // PRAGMA user_version, one transaction per turn.
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,6 +17,12 @@ struct sqlite_options {
   int busy_timeout_ms = 5000;  // how long to wait for another writer before "locked"
   // Checkpoint the WAL from a background thread instead of inside commits (the service).
   bool background_checkpoints = false;
+  // Told about every write transaction as it ends: committed (with its time from BEGIN to
+  // COMMIT) or failed (locked, full, read-only, ...). Called on the writing thread.
+  std::function<void(bool committed, std::chrono::duration<double> took)> on_write;
+  // A cap on the database size in pages (0 = SQLite's default): past it writes fail with
+  // SQLITE_FULL, as on a full disk.
+  long max_pages = 0;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. Throws storage_error

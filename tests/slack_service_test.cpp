@@ -281,6 +281,9 @@ TEST_CASE("slack: bad input gets a 4xx or a polite reply, never a crash or a sta
   // Still alive and well.
   CHECK(fake.request({"GET", s.url("/healthz"), {}, ""}).status == 200);
   auto metrics = fake.request({"GET", s.url("/metrics"), {}, ""});
-  CHECK(metrics.body.find("mlpath_http_requests_total{route=\"/slack/events\",status=\"401\"} 3") != std::string::npos);
-  CHECK(metrics.body.find("mlpath_ack_seconds_bucket") != std::string::npos);
+  CHECK(metrics.body.find("mlpath_inbound_requests_total{route=\"/slack/events\",kind=\"unverified\",status=\"401\"} 3") !=
+        std::string::npos);
+  CHECK(metrics.body.find("mlpath_inbound_requests_total{route=\"/slack/events\",kind=\"malformed\",status=\"400\"}") !=
+        std::string::npos);
+  CHECK(metrics.body.find("mlpath_ack_latency_seconds_bucket{route=\"/slack/events\"") != std::string::npos);
 }

@@ -46,7 +46,7 @@ int run_service(const config& c) {
   auto store = storage::open_sqlite_store(so);
   net::event_loop loop;
   metrics m;
-  m.describe("mlpath_http_requests_total", "counter", "HTTP requests by route and status");
+  describe_families(m);
   conversation_service conversations(engine, *store);
   net::http_client http(loop, {c.ca_file});
   outbox_dispatcher outbox(loop, *store, m, wall_now, {});
@@ -78,7 +78,9 @@ int run_service(const config& c) {
   net::http_handler router = [&](net::http_request&& req, net::http_reply reply) {
     std::string route = route_label(req.path());
     net::http_reply counted = [&m, route, reply = std::move(reply)](net::http_response r) {
-      m.count("mlpath_http_requests_total", "route=\"" + route + "\",status=\"" + std::to_string(r.status) + "\"");
+      m.count("mlpath_inbound_requests_total", "route=\"" + route + "\",kind=\"" +
+                                                   (r.metric_kind.empty() ? std::string("other") : r.metric_kind) +
+                                                   "\",status=\"" + std::to_string(r.status) + "\"");
       reply(std::move(r));
     };
     auto only = [&](const char* method) {

@@ -23,7 +23,8 @@ send_result result_of(const discord_result& r) {
                                         (r.error.code ? " code " + std::to_string(r.error.code) : std::string()) +
                                         (r.error.message.empty() ? std::string() : ": " + r.error.message);
   if (r.transient())
-    return send_result::again(why, std::chrono::seconds(static_cast<long>(std::ceil(r.error.retry_after.value_or(0)))));
+    return send_result::again(why, std::chrono::seconds(static_cast<long>(std::ceil(r.error.retry_after.value_or(0)))))
+        .because(r.retry_reason());
   return send_result::give_up(why);
 }
 

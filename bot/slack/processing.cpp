@@ -70,7 +70,7 @@ void slack_processor::process_batch() {
       } catch (const std::exception& e) {
         // A poison event must not be retried forever: record it and move on.
         spdlog::error("slack: event {} could not be processed: {}", work_[i].event.event_id, e.what());
-        metrics_.count("mlpath_slack_events_total", "kind=\"event\",outcome=\"failed\"");
+        metrics_.count("mlpath_inbound_failed_total", "platform=\"slack\"");
         store_.inbox_done("slack", work_[i].event.event_id, now_());
       }
     }
