@@ -13,6 +13,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 
 namespace mlpath::storage {
 namespace json = boost::json;
@@ -259,11 +261,14 @@ std::string describe(const std::string& path, const std::exception& e, int code 
   throw storage_error(describe(path, e, code));
 }
 
+std::string newer_schema(const std::string& path, int found) {
+  return "database " + path + ": schema version " + std::to_string(found) + " is newer than this mlpath understands (" +
+         std::to_string(schema_version) + "); run the mlpath that wrote it, or restore a backup taken before the upgrade";
+}
+
 void apply_migrations(SQLite::Database& db, int target) {
   int current = db.execAndGet("PRAGMA user_version").getInt();
-  if (current > schema_version)
-    throw storage_error("database " + db.getFilename() + ": schema version " + std::to_string(current) +
-                        " is newer than this mlpath understands (" + std::to_string(schema_version) + ")");
+  if (current > schema_version) throw storage_error(newer_schema(db.getFilename(), current));
   for (int v = current; v < target; ++v) {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     db.exec(migrations[v]);
@@ -1147,6 +1152,46 @@ std::unique_ptr<store> open_sqlite_store(const sqlite_options& options) {
 }
 
 int latest_schema_version() { return schema_version; }
+
+sqlite_preflight check_sqlite_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  sqlite_preflight out;
+  std::error_code ec;
+  fs::path p(path);
+  fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  auto prefix = "database " + path + ": ";
+  auto st = fs::status(p, ec);
+  if (!ec && fs::exists(st)) {
+    out.exists = true;
+    if (fs::is_directory(st)) {
+      out.problem = prefix + "is a directory, not a file";
+      return out;
+    }
+    try {
+      SQLite::Database db(path, SQLite::OPEN_READONLY);
+      out.schema_version = db.execAndGet("PRAGMA user_version").getInt();
+    } catch (const std::exception& e) {
+      out.problem = describe(path, e);
+      return out;
+    }
+    if (out.schema_version > schema_version) {
+      out.problem = newer_schema(path, out.schema_version);
+      return out;
+    }
+    if (::access(path.c_str(), R_OK | W_OK) != 0) {
+      out.problem = prefix + "is read-only (check the file's permissions and owner)";
+      return out;
+    }
+  } else if (!fs::is_directory(dir, ec)) {
+    out.problem = prefix + "the directory " + dir.string() + " does not exist";
+    return out;
+  }
+  // SQLite keeps its -wal and -shm files beside the database, so the directory must be
+  // writable as well.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    out.problem = prefix + "the directory " + dir.string() + " is not writable (SQLite keeps its -wal and -shm files there)";
+  return out;
+}
 
 void migrate_sqlite_file_to(const std::string& path, int version) {
   try {

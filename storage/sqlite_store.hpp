@@ -32,6 +32,15 @@ std::unique_ptr<store> open_sqlite_store(const sqlite_options& options);
 // The schema version open_sqlite_store migrates to.
 int latest_schema_version();
 
+// Whether `path` can be opened and written, found without creating, migrating or locking
+// anything (mlpath serve --check-config, and the check before serving starts).
+struct sqlite_preflight {
+  bool exists = false;
+  int schema_version = 0;  // of an existing file
+  std::string problem;     // "" = usable; else one line, starting with "database <path>: "
+};
+sqlite_preflight check_sqlite_file(const std::string& path);
+
 // For tests of migrations: brings a database file to exactly `version`.
 void migrate_sqlite_file_to(const std::string& path, int version);
 

@@ -27,11 +27,8 @@ class serve_process {
                                     "SLACK_API_URL=" + fake.api_url(),  "MLPATH_LOG_LEVEL=warn"};
     for (auto& e : extra_env) env.push_back(std::move(e));
     proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    auto line = proc_->read_line(std::chrono::seconds(20));
-    REQUIRE(line);
-    auto colon = line->rfind(':');
-    REQUIRE(line->find("listening on") != std::string::npos);
-    base_ = "http://127.0.0.1:" + line->substr(colon + 1);
+    base_ = mlpath::test::await_listening(*proc_);
+    REQUIRE(!base_.empty());
   }
   std::string url(const std::string& path) const { return base_ + path; }
   child_process& proc() { return *proc_; }

@@ -67,6 +67,11 @@ void discord_sender::send(const storage::outbox_message& record, const discord::
                    }
                    send_followup(m, std::move(done));
                  },
+                 [&](const discord::edit_original& m) {
+                   rest_->call("PATCH", "/webhooks/" + application_id_ + "/" + m.token + "/messages/@original",
+                               json::serialize(m.payload),
+                               [done](const discord_result& r) { done(interaction_result(r)); });
+                 },
                  [&](const discord::interaction_callback& m) {
                    rest_->call("POST", "/interactions/" + m.interaction_id + "/" + m.token + "/callback",
                                json::serialize(m.payload),

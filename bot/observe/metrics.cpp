@@ -133,7 +133,7 @@ void describe_families(metrics& m) {
   m.describe("mlpath_discord_deferred_total", "counter",
              "Discord interactions answered with a deferred response because the database was busy");
   // The engine.
-  m.describe("mlpath_engine_turns_total", "counter", "Conversation turns committed");
+  m.describe("mlpath_engine_turns_total", "counter", "Conversation turns run through the engine and saved");
   // The outbox (the gauges are read from the store at scrape time).
   m.describe("mlpath_outbox_depth", "gauge", "Outbox messages neither sent nor given up on (from the store)");
   m.describe("mlpath_outbox_oldest_age_seconds", "gauge",

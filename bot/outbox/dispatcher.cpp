@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/common/overloaded.hpp"
+#include "bot/observe/log.hpp"
 
 #include <algorithm>
 
@@ -158,6 +159,8 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   storage::outbox_message& m = it->second.record;
+  std::string outbox_id = std::to_string(id);
+  logs::log_scope context{{"platform", m.platform}, {"team", m.tenant}, {"outbox_id", outbox_id}};
   std::string key = queue_of(m);
   std::string platform_label = "platform=\"" + m.platform + "\"";
   auto now = now_();

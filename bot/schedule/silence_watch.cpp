@@ -13,10 +13,16 @@ silence_watch::silence_watch(net::event_loop& loop, storage::store& store, conve
 void silence_watch::add_platform(const std::string& platform, renderer r) { renderers_[platform] = std::move(r); }
 
 void silence_watch::start() {
-  loop_.after(every_, [this] {
+  if (stopped_) return;
+  timer_ = loop_.after(every_, [this] {
     sweep();
     start();
   });
+}
+
+void silence_watch::stop() {
+  stopped_ = true;
+  loop_.cancel(timer_);
 }
 
 std::size_t silence_watch::sweep() {

@@ -26,6 +26,7 @@ class silence_watch {
 
   void add_platform(const std::string& platform, renderer r);
   void start();
+  void stop();  // no more sweeps (a graceful stop)
   std::size_t sweep();  // one round now; returns how many conversations were ticked
 
  private:
@@ -36,6 +37,8 @@ class silence_watch {
   wall_clock_fn now_;
   std::chrono::milliseconds every_;
   std::map<std::string, renderer> renderers_;
+  std::uint64_t timer_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace mlpath

@@ -6,6 +6,7 @@
 
 #include "adapters/slack/signature.hpp"
 #include "bot/net/crypto.hpp"
+#include "bot/observe/log.hpp"
 
 namespace mlpath {
 
@@ -41,6 +42,7 @@ void slack_ingress::handle_events(net::http_request&& req, net::http_reply reply
   auto verdict = slack::verify_request(net::crypto_primitives(), signing_secret_, req.header("X-Slack-Request-Timestamp"),
                                        req.header("X-Slack-Signature"), req.body, now_());
   if (verdict != slack::verify_result::ok) {
+    logs::log_scope context{{"platform", "slack"}};
     spdlog::warn("slack: rejected a request: {}", slack::to_string(verdict));
     answer(reply, net::text_response(401, "invalid signature"), received, "unverified");
     return;
@@ -118,7 +120,8 @@ void slack_ingress::flush_acks() {
     g.commit();
   } catch (const std::exception& e) {
     stored = false;
-    spdlog::error("slack: cannot store {} inbound events: {}", batch.size(), e.what());
+    logs::log_scope context{{"platform", "slack"}};
+    spdlog::error("slack: cannot store {} inbound events (answered 500, Slack retries): {}", batch.size(), e.what());
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& p = batch[i];
@@ -130,6 +133,13 @@ void slack_ingress::flush_acks() {
     if (!fresh[i]) metrics_.count("mlpath_inbound_duplicates_total", "platform=\"slack\"");
     std::string kind = p.response.metric_kind;
     answer(p.reply, std::move(p.response), p.received, kind);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p.received).count();
+      std::string latency = std::to_string(static_cast<long long>(ms + 0.5));
+      logs::log_scope context{
+          {"platform", "slack"}, {"team", p.parsed.team_id}, {"event_id", p.event.event_id}, {"latency_ms", latency}};
+      spdlog::debug("slack: acknowledged {}{}", kind, fresh[i] ? "" : " (a duplicate, dropped)");
+    }
     if (fresh[i]) processor_.accept(std::move(p.event), std::move(p.parsed));
   }
 }

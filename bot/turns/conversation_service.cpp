@@ -55,6 +55,7 @@ conversation_service::outcome conversation_service::handle(const storage::user_r
     if (hook) hook(out.replies, t);
     try {
       store_.save_turn(t);
+      ++turns_;
       return out;
     } catch (const storage::conflict_error&) {
       if (attempt >= 3) throw;

@@ -4,6 +4,7 @@
 //
 // Threading: use from one thread at a time (it shares the store).
 
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -33,10 +34,13 @@ class conversation_service {
                  const turn_hook& hook = {});
 
   const dialogs::engine& engine() const { return engine_; }
+  // Turns saved so far (mlpath_engine_turns_total).
+  std::uint64_t turns() const { return turns_; }
 
  private:
   const dialogs::engine& engine_;
   storage::store& store_;
+  std::uint64_t turns_ = 0;
 };
 
 }  // namespace mlpath
