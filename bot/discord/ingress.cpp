@@ -120,6 +120,7 @@ void discord_ingress::answer_deferred(waiting& w) {
 void discord_ingress::flush() {
   flush_scheduled_ = false;
   retry_scheduled_ = false;
+  bool retrying = !retry_interactions_.empty() || !retry_messages_.empty();
   std::vector<waiting> batch = std::move(retry_interactions_);
   retry_interactions_.clear();
   for (auto& w : interactions_) batch.push_back(std::move(w));
@@ -139,6 +140,10 @@ void discord_ingress::flush() {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*oldest + answer_within -
                                                                       std::chrono::steady_clock::now());
     before = store_.set_lock_wait(std::max(left, std::chrono::milliseconds(50)));
+  } else if (retrying) {
+    // A retry while the database is busy must not hold the loop (and the HTTP answers
+    // waiting behind it) for a whole lock wait.
+    before = store_.set_lock_wait(retry_lock_wait);
   }
   std::vector<discord_processor::incoming> work;
   work.reserve(batch.size());

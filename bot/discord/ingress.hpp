@@ -40,6 +40,7 @@ class discord_ingress {
   // interaction's arrival (Discord's limit is 3 s).
   static constexpr std::chrono::milliseconds answer_within{2500};
   static constexpr std::chrono::milliseconds retry_every{500};
+  static constexpr std::chrono::milliseconds retry_lock_wait{250};
   static constexpr std::size_t max_waiting = 1000;  // kept for retry; beyond, HTTP gets 500
 
  private:
