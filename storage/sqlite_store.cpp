@@ -369,8 +369,9 @@ class sqlite_store final : public store {
     rolled_back_ = false;
     try {
       db_.exec("BEGIN IMMEDIATE");
-    } catch (...) {
+    } catch (const std::exception& e) {
       failed_in_write_ = true;
+      last_error_ = describe(path_, e);
       end_write(false);
       throw;
     }
@@ -381,7 +382,7 @@ class sqlite_store final : public store {
   void end_write(bool committed) {
     if (!on_write_) return;
     if (!committed && !failed_in_write_) return;
-    on_write_(committed, std::chrono::steady_clock::now() - write_started_);
+    on_write_(committed, std::chrono::steady_clock::now() - write_started_, committed ? std::string() : last_error_);
   }
 
  public:
@@ -1079,10 +1080,12 @@ class sqlite_store final : public store {
     } catch (const conflict_error&) {
       rolled_back_ = false;  // another writer won a race: not a database fault
       throw;
-    } catch (const storage_error&) {
+    } catch (const storage_error& e) {
+      last_error_ = e.what();
       sqlite_failed();
       throw;
     } catch (const std::exception& e) {
+      last_error_ = describe(path_, e);
       sqlite_failed();
       fail(path_, e);
     }
@@ -1130,7 +1133,8 @@ class sqlite_store final : public store {
   std::string path_;
   SQLite::Database db_;
   std::chrono::milliseconds lock_wait_;
-  std::function<void(bool, std::chrono::duration<double>)> on_write_;
+  std::function<void(bool, std::chrono::duration<double>, const std::string&)> on_write_;
+  std::string last_error_;  // SQLite's latest complaint, for on_write
   std::chrono::steady_clock::time_point write_started_{};
   bool failed_in_write_ = false;  // SQLite failed since the current write began
   bool rolled_back_ = false;      // a write_scope rolled back; guard decides whether it failed

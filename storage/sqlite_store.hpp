@@ -19,7 +19,8 @@ struct sqlite_options {
   bool background_checkpoints = false;
   // Told about every write transaction as it ends: committed (with its time from BEGIN to
   // COMMIT) or failed (locked, full, read-only, ...). Called on the writing thread.
-  std::function<void(bool committed, std::chrono::duration<double> took)> on_write;
+  // `error`: SQLite's complaint, as one line, for a failed write.
+  std::function<void(bool committed, std::chrono::duration<double> took, const std::string& error)> on_write;
   // A cap on the database size in pages (0 = SQLite's default): past it writes fail with
   // SQLITE_FULL, as on a full disk.
   long max_pages = 0;

@@ -120,8 +120,8 @@ void service::open_store() {
   so.fsync = config_.fsync;
   so.background_checkpoints = true;
   so.max_pages = options_.max_db_pages;
-  so.on_write = [this](bool committed, std::chrono::duration<double> took) {
-    readiness_.wrote(committed);
+  so.on_write = [this](bool committed, std::chrono::duration<double> took, const std::string& error) {
+    readiness_.wrote(committed, error);
     if (committed) metrics_.observe("mlpath_sqlite_transaction_seconds", "", took.count());
     else metrics_.count("mlpath_sqlite_write_failures_total");
   };

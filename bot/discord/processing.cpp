@@ -35,6 +35,8 @@ discord_processor::batch_outcome discord_processor::process(const std::vector<in
       logs::log_scope context{{"platform", "discord"}, {"guild", in.guild_id}, {"interaction_id", in.id}};
       try {
         out.answers[i] = process_interaction(interactions[i]);
+      } catch (const storage::storage_error&) {
+        throw;  // the database failed, not the interaction: the batch is answered by deferral and retried
       } catch (const std::exception& e) {
         spdlog::error("discord: interaction {} failed: {}", in.id, e.what());
         out.answers[i] = {json::serialize(discord::private_note("Sorry, something went wrong on my side. Please try again.")),
@@ -47,6 +49,8 @@ discord_processor::batch_outcome discord_processor::process(const std::vector<in
       logs::log_scope context{{"platform", "discord"}, {"event_id", "msg:" + m.id}};
       try {
         process_dm(m);
+      } catch (const storage::storage_error&) {
+        throw;
       } catch (const std::exception& e) {
         spdlog::error("discord: DM {} failed: {}", m.id, e.what());
         store_.inbox_done("discord", "msg:" + m.id, now);

@@ -68,6 +68,8 @@ void slack_processor::process_batch() {
     for (std::size_t i = 0; i < n; ++i) {
       try {
         process(work_[i]);
+      } catch (const storage::storage_error&) {
+        throw;  // the database failed, not the event: the whole batch is tried again
       } catch (const std::exception& e) {
         // A poison event must not be retried forever: record it and move on.
         logs::log_scope context{{"platform", "slack"}, {"event_id", work_[i].event.event_id}};
