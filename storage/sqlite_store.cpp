@@ -13,6 +13,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 
 namespace mlpath::storage {
 namespace json = boost::json;
@@ -236,6 +238,18 @@ ALTER TABLE checkin_history ADD COLUMN next_step TEXT NOT NULL DEFAULT '';
 CREATE INDEX checkin_history_awaiting ON checkin_history (sent_at)
   WHERE answered_at IS NULL AND reminded_at IS NULL AND skipped = 0 AND sent_at IS NOT NULL;
 )sql",
+    // 7: operations. A send whose outcome is unknown (a crash or a lost answer in
+    // mid-send) is marked in_doubt and looked up on the platform before it is repeated;
+    // service_state keeps small state across restarts (Discord gateway sessions to resume,
+    // the readiness probe's write).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE service_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -370,7 +384,7 @@ dialogs::checkin_entry read_entry(SQLite::Statement& q) {
 }
 
 // Turns SQLite's terse errors into one line that says what to do.
-[[noreturn]] void fail(const std::string& path, const std::exception& e, int code = 0) {
+std::string describe(const std::string& path, const std::exception& e, int code = 0) {
   std::string what = e.what();
   if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e)) code = se->getErrorCode();
   std::string msg = "database " + path + ": ";
@@ -384,14 +398,21 @@ dialogs::checkin_entry read_entry(SQLite::Statement& q) {
     case SQLITE_FULL: msg += "the disk is full (" + what + ")"; break;
     default: msg += what;
   }
-  throw storage_error(msg);
+  return msg;
+}
+
+[[noreturn]] void fail(const std::string& path, const std::exception& e, int code = 0) {
+  throw storage_error(describe(path, e, code));
+}
+
+std::string newer_schema(const std::string& path, int found) {
+  return "database " + path + ": schema version " + std::to_string(found) + " is newer than this mlpath understands (" +
+         std::to_string(schema_version) + "); run the mlpath that wrote it, or restore a backup taken before the upgrade";
 }
 
 void apply_migrations(SQLite::Database& db, int target) {
   int current = db.execAndGet("PRAGMA user_version").getInt();
-  if (current > schema_version)
-    throw storage_error("database " + db.getFilename() + ": schema version " + std::to_string(current) +
-                        " is newer than this mlpath understands (" + std::to_string(schema_version) + ")");
+  if (current > schema_version) throw storage_error(newer_schema(db.getFilename(), current));
   for (int v = current; v < target; ++v) {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     db.exec(migrations[v]);
@@ -453,7 +474,11 @@ class sqlite_store final : public store {
   class write_scope {
    public:
     explicit write_scope(sqlite_store& s) : s_(s), nested_(s.batch_depth_ > 0) {
-      s_.db_.exec(nested_ ? "SAVEPOINT w" : "BEGIN IMMEDIATE");
+      if (nested_) {
+        s_.db_.exec("SAVEPOINT w");
+        return;
+      }
+      s_.begin_write();
     }
     ~write_scope() {
       if (done_) return;
@@ -461,9 +486,16 @@ class sqlite_store final : public store {
         s_.db_.exec(nested_ ? "ROLLBACK TO w; RELEASE w" : "ROLLBACK");
       } catch (...) {
       }
+      // Why it rolled back is known only where the exception is caught (guard).
+      if (!nested_) s_.rolled_back_ = true;
     }
     void commit() {
-      s_.db_.exec(nested_ ? "RELEASE w" : "COMMIT");
+      if (nested_) {
+        s_.db_.exec("RELEASE w");
+      } else {
+        s_.db_.exec("COMMIT");
+        s_.end_write(true);
+      }
       done_ = true;
     }
 
@@ -473,9 +505,36 @@ class sqlite_store final : public store {
     bool done_ = false;
   };
 
+  // BEGIN IMMEDIATE, timed for on_write; a failure to begin (locked, read-only) is
+  // reported as a failed write.
+  void begin_write() {
+    write_started_ = std::chrono::steady_clock::now();
+    failed_in_write_ = false;
+    rolled_back_ = false;
+    try {
+      db_.exec("BEGIN IMMEDIATE");
+    } catch (const std::exception& e) {
+      failed_in_write_ = true;
+      last_error_ = describe(path_, e);
+      end_write(false);
+      throw;
+    }
+  }
+
+  // A write transaction ended. A rollback counts as a failed write only when SQLite
+  // failed in it: a turn rolled back for a conflict or a bad input is not a database fault.
+  void end_write(bool committed) {
+    if (!on_write_) return;
+    if (!committed && !failed_in_write_) return;
+    on_write_(committed, std::chrono::steady_clock::now() - write_started_, committed ? std::string() : last_error_);
+  }
+
  public:
   explicit sqlite_store(const sqlite_options& o)
-      : path_(o.path), db_(o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX) {
+      : path_(o.path),
+        db_(o.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
+        lock_wait_(o.busy_timeout_ms),
+        on_write_(o.on_write) {
     db_.setBusyTimeout(o.busy_timeout_ms);
     if (sqlite3_db_readonly(db_.getHandle(), "main") == 1)
       throw storage_error("database " + path_ + ": is read-only (check the file's permissions)");
@@ -488,6 +547,7 @@ class sqlite_store final : public store {
     // SQLite's 2 MB default turns a batch of scattered updates into page reads.
     db_.exec("PRAGMA cache_size = -32768");
     apply_migrations(db_, schema_version);
+    if (o.max_pages > 0) db_.exec("PRAGMA max_page_count = " + std::to_string(o.max_pages));
     if (o.background_checkpoints) {
       db_.exec("PRAGMA wal_autocheckpoint = 0");
       checkpoints_ = std::make_unique<checkpointer>(path_);
@@ -822,19 +882,32 @@ class sqlite_store final : public store {
 
   void begin_batch() override {
     guard([&] {
-      if (batch_depth_++ == 0) db_.exec("BEGIN IMMEDIATE");
+      if (batch_depth_ == 0) begin_write();
+      ++batch_depth_;
     });
   }
   void commit_batch() override {
     guard([&] {
-      if (batch_depth_ > 0 && --batch_depth_ == 0) db_.exec("COMMIT");
+      if (batch_depth_ > 0 && batch_depth_ == 1) {
+        db_.exec("COMMIT");
+        batch_depth_ = 0;
+        end_write(true);
+      } else if (batch_depth_ > 0) {
+        --batch_depth_;
+      }
     });
   }
   void rollback_batch() override {
     guard([&] {
       if (batch_depth_ > 0) {
         batch_depth_ = 0;
-        db_.exec("ROLLBACK");
+        try {
+          db_.exec("ROLLBACK");
+        } catch (...) {
+          end_write(false);
+          throw;
+        }
+        end_write(false);
       }
     });
   }
@@ -882,8 +955,8 @@ class sqlite_store final : public store {
     return guard([&] {
       std::vector<outbox_message> out;
       auto& q = cached("SELECT id, coalesce(user_id, 0), platform, tenant, queue, kind, body, attempts, "
-                       "next_attempt_at, created_at FROM outbox WHERE id > ? AND sent_at IS NULL AND failed_at IS NULL "
-                       "ORDER BY id LIMIT ?");
+                       "next_attempt_at, created_at, in_doubt FROM outbox WHERE id > ? AND sent_at IS NULL "
+                       "AND failed_at IS NULL ORDER BY id LIMIT ?");
       q.bind(1, after_id);
       q.bind(2, static_cast<std::int64_t>(limit));
       while (q.executeStep()) {
@@ -898,6 +971,7 @@ class sqlite_store final : public store {
         m.attempts = q.getColumn(7).getInt();
         m.next_attempt_at = at(q.getColumn(8).getInt64());
         m.created_at = at(q.getColumn(9).getInt64());
+        m.in_doubt = q.getColumn(10).getInt() != 0;
         out.push_back(std::move(m));
       }
       q.reset();
@@ -911,7 +985,7 @@ class sqlite_store final : public store {
 
   void outbox_sent(std::int64_t id, timestamp when) override {
     guard([&] {
-      auto& q = cached("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?");
+      auto& q = cached("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL, in_doubt = 0 WHERE id = ?");
       q.bind(1, secs(when));
       q.bind(2, id);
       q.exec();
@@ -920,7 +994,7 @@ class sqlite_store final : public store {
 
   void outbox_retry(std::int64_t id, int attempts, timestamp next_attempt, std::string_view error) override {
     guard([&] {
-      auto& q = cached("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?");
+      auto& q = cached("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, in_doubt = 0 WHERE id = ?");
       q.bind(1, attempts);
       q.bind(2, secs(next_attempt));
       q.bind(3, std::string(error));
@@ -952,6 +1026,50 @@ class sqlite_store final : public store {
       q.reset();
       return out;
     });
+  }
+
+  void outbox_doubt(std::int64_t id, bool in_doubt) override {
+    guard([&] {
+      auto& q = cached("UPDATE outbox SET in_doubt = ? WHERE id = ?");
+      q.bind(1, in_doubt ? 1 : 0);
+      q.bind(2, id);
+      q.exec();
+    });
+  }
+
+  void put_state(std::string_view key, std::string_view value, timestamp now) override {
+    guard([&] {
+      write_scope tx(*this);
+      auto& q = cached("INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+      q.bind(1, std::string(key));
+      q.bind(2, std::string(value));
+      q.bind(3, secs(now));
+      q.exec();
+      tx.commit();
+    });
+  }
+
+  std::optional<std::string> get_state(std::string_view key) override {
+    return guard([&]() -> std::optional<std::string> {
+      auto& q = cached("SELECT value FROM service_state WHERE key = ?");
+      q.bind(1, std::string(key));
+      std::optional<std::string> out;
+      if (q.executeStep()) out = q.getColumn(0).getString();
+      q.reset();
+      return out;
+    });
+  }
+
+  std::chrono::milliseconds set_lock_wait(std::chrono::milliseconds wait) override {
+    auto before = lock_wait_;
+    lock_wait_ = wait;
+    sqlite3_busy_timeout(db_.getHandle(), static_cast<int>(wait.count()));
+    return before;
+  }
+
+  void checkpoint() override {
+    guard([&] { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); });
   }
 
   void remember_message(std::int64_t user_id, std::string_view ref, std::string_view channel,
@@ -1313,10 +1431,26 @@ class sqlite_store final : public store {
   auto guard(F&& f) -> decltype(f()) {
     try {
       return f();
-    } catch (const storage_error&) {
+    } catch (const conflict_error&) {
+      rolled_back_ = false;  // another writer won a race: not a database fault
+      throw;
+    } catch (const storage_error& e) {
+      last_error_ = e.what();
+      sqlite_failed();
       throw;
     } catch (const std::exception& e) {
+      last_error_ = describe(path_, e);
+      sqlite_failed();
       fail(path_, e);
+    }
+  }
+
+  // SQLite refused something: a write transaction it rolled back is a failed write.
+  void sqlite_failed() {
+    failed_in_write_ = true;
+    if (rolled_back_) {
+      rolled_back_ = false;
+      end_write(false);
     }
   }
 
@@ -1352,6 +1486,12 @@ class sqlite_store final : public store {
 
   std::string path_;
   SQLite::Database db_;
+  std::chrono::milliseconds lock_wait_;
+  std::function<void(bool, std::chrono::duration<double>, const std::string&)> on_write_;
+  std::string last_error_;  // SQLite's latest complaint, for on_write
+  std::chrono::steady_clock::time_point write_started_{};
+  bool failed_in_write_ = false;  // SQLite failed since the current write began
+  bool rolled_back_ = false;      // a write_scope rolled back; guard decides whether it failed
   int batch_depth_ = 0;
   std::map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> built_statements_;
@@ -1371,6 +1511,46 @@ std::unique_ptr<store> open_sqlite_store(const sqlite_options& options) {
 }
 
 int latest_schema_version() { return schema_version; }
+
+sqlite_preflight check_sqlite_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  sqlite_preflight out;
+  std::error_code ec;
+  fs::path p(path);
+  fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  auto prefix = "database " + path + ": ";
+  auto st = fs::status(p, ec);
+  if (!ec && fs::exists(st)) {
+    out.exists = true;
+    if (fs::is_directory(st)) {
+      out.problem = prefix + "is a directory, not a file";
+      return out;
+    }
+    try {
+      SQLite::Database db(path, SQLite::OPEN_READONLY);
+      out.schema_version = db.execAndGet("PRAGMA user_version").getInt();
+    } catch (const std::exception& e) {
+      out.problem = describe(path, e);
+      return out;
+    }
+    if (out.schema_version > schema_version) {
+      out.problem = newer_schema(path, out.schema_version);
+      return out;
+    }
+    if (::access(path.c_str(), R_OK | W_OK) != 0) {
+      out.problem = prefix + "is read-only (check the file's permissions and owner)";
+      return out;
+    }
+  } else if (!fs::is_directory(dir, ec)) {
+    out.problem = prefix + "the directory " + dir.string() + " does not exist";
+    return out;
+  }
+  // SQLite keeps its -wal and -shm files beside the database, so the directory must be
+  // writable as well.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    out.problem = prefix + "the directory " + dir.string() + " is not writable (SQLite keeps its -wal and -shm files there)";
+  return out;
+}
 
 void migrate_sqlite_file_to(const std::string& path, int version) {
   try {

@@ -4,6 +4,7 @@
 //
 // Threading: a store object is used from one thread at a time.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -73,6 +74,9 @@ struct outbox_message {
   int attempts = 0;
   timestamp next_attempt_at{};
   timestamp created_at{};    // when it was made (save_turn: the turn's time; outbox_add: this, else next_attempt_at)
+  // An earlier send may have reached the platform without a confirmation (a crash or a
+  // lost answer in mid-send): the platform is asked before the message is sent again.
+  bool in_doubt = false;
 };
 
 // What is waiting to be sent, for /metrics.
@@ -218,6 +222,21 @@ class store {
   virtual void outbox_retry(std::int64_t id, int attempts, timestamp next_attempt, std::string_view error) = 0;
   virtual void outbox_failed(std::int64_t id, std::string_view error, timestamp at) = 0;
   virtual outbox_stats outbox_summary() = 0;
+  // Marks (or clears) that a send of this message may reach the platform unconfirmed:
+  // set before each send that cannot be repeated blindly; outbox_sent and outbox_retry
+  // (a failure that certainly delivered nothing) clear it.
+  virtual void outbox_doubt(std::int64_t id, bool in_doubt) = 0;
+
+  // Small state the service keeps across restarts (e.g. Discord gateway sessions to
+  // resume), as text under a key.
+  virtual void put_state(std::string_view key, std::string_view value, timestamp now) = 0;
+  virtual std::optional<std::string> get_state(std::string_view key) = 0;
+
+  // How long a write waits for another process's lock before failing as locked; returns
+  // the previous wait. Lets a caller that must answer quickly fail fast instead.
+  virtual std::chrono::milliseconds set_lock_wait(std::chrono::milliseconds wait) = 0;
+  // Moves everything from the write-ahead log into the database file (a clean stop).
+  virtual void checkpoint() = 0;
 
   // Messages we posted that a later reply updates (e.g. a question, once answered).
   virtual void remember_message(std::int64_t user_id, std::string_view ref, std::string_view channel,

@@ -165,9 +165,9 @@ TEST_CASE("mlpath user delete erases a chat user", "[e2e][storage]") {
 
 TEST_CASE("a malformed setting stops start-up with one line naming the variable", "[e2e][config]") {
   auto r = mlpath::test::run({mlpath_binary(), "chat"}, "", {"MLPATH_DURABILITY=sometimes"});
-  CHECK(r.status == 1);
+  CHECK(r.status == 2);
   CHECK(r.err.find("MLPATH_DURABILITY") != std::string::npos);
   auto r2 = mlpath::test::run({mlpath_binary(), "chat"}, "", {"MLPATH_LISTEN=localhost"});
-  CHECK(r2.status == 1);
+  CHECK(r2.status == 2);
   CHECK(r2.err.find("MLPATH_LISTEN") != std::string::npos);
 }

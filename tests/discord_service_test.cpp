@@ -4,6 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include <SQLiteCpp/Database.h>
+#include <signal.h>
+
 #include "fake_discord.hpp"
 #include "test_support.hpp"
 
@@ -26,12 +29,11 @@ class discord_serve {
                                     "DISCORD_API_URL=" + fake.api_url(),
                                     "MLPATH_LOG_LEVEL=warn"};
     proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    auto line = proc_->read_line(std::chrono::seconds(20));
-    REQUIRE(line);
-    REQUIRE(line->find("listening on") != std::string::npos);
-    base_ = "http://127.0.0.1:" + line->substr(line->rfind(':') + 1);
+    base_ = mlpath::test::await_listening(*proc_);
+    REQUIRE(!base_.empty());
   }
   std::string url(const std::string& p) const { return base_ + p; }
+  child_process& proc() { return *proc_; }
 
  private:
   std::unique_ptr<child_process> proc_;
@@ -249,6 +251,104 @@ TEST_CASE("discord: register-commands writes the definitions once and then finds
   CHECK(guild_put);
   auto missing = mlpath::test::run({mlpath::test::mlpath_binary(), "discord", "register-commands"}, "",
                                    {"DISCORD_API_URL=" + fake.api_url()});
-  CHECK(missing.status == 1);
+  CHECK(missing.status == 2);  // a missing setting, like any start-up configuration error
   CHECK(missing.err.find("DISCORD_BOT_TOKEN") != std::string::npos);
+}
+
+namespace {
+
+// Polls until `probe` holds (the service reaches it on its own timers), with a deadline.
+bool eventually(const std::function<bool()>& probe, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return probe();
+}
+
+std::vector<mlpath::test::gateway_frame> frames_with(const fake_discord& f, int op) {
+  std::vector<mlpath::test::gateway_frame> out;
+  for (auto& x : f.frames())
+    if (x.op == op) out.push_back(x);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("discord: SIGTERM closes the gateway resumably and the next start resumes instead of identifying",
+          "[discord][e2e][shutdown]") {
+  temp_dir dir;
+  fake_discord fake;
+  {
+    discord_serve s(dir, fake);
+    REQUIRE(eventually([&] { return fake.request({"GET", s.url("/readyz"), {}, ""}).status == 200; }));
+    fake.dispatch_dm("m1", "U1", "hi");
+    REQUIRE(fake.wait_for([&] { return !posts(fake, "POST /channels/DMU1/messages").empty(); }));
+    ::kill(s.proc().pid(), SIGTERM);
+    CHECK(s.proc().wait() == 0);
+  }
+  REQUIRE(frames_with(fake, 2).size() == 1);
+  auto codes = fake.close_codes();
+  REQUIRE(!codes.empty());
+  CHECK(codes.back() == 4200);  // not 1000/1001, which would end the session
+
+  discord_serve again(dir, fake);
+  REQUIRE(fake.wait_for([&] { return !frames_with(fake, 6).empty(); }));
+  auto resume = frames_with(fake, 6).front().json.at("d");
+  CHECK(resume.at("session_id") == "session1");
+  CHECK(resume.at("seq") == 2);  // READY was 1, the DM 2
+  CHECK(resume.at("token") == "test-bot-token");
+  REQUIRE(eventually([&] { return fake.request({"GET", again.url("/readyz"), {}, ""}).status == 200; }));
+  CHECK(frames_with(fake, 2).size() == 1);  // no second Identify
+  auto metrics = fake.request({"GET", again.url("/metrics"), {}, ""}).body;
+  CHECK(metrics.find("mlpath_gateway_sessions_total{event=\"resume\"} 1") != std::string::npos);
+  CHECK(metrics.find("mlpath_gateway_sessions_total{event=\"identify\"} 0") != std::string::npos);
+  // The DM before the restart is not answered twice.
+  fake.dispatch_dm("m2", "U2", "hi");
+  REQUIRE(fake.wait_for([&] { return !posts(fake, "POST /channels/DMU2/messages").empty(); }));
+  CHECK(posts(fake, "POST /channels/DMU1/messages").size() == 1);
+}
+
+TEST_CASE("discord: with the database locked, interactions get a deferred answer in time and an edit when it clears",
+          "[discord][e2e][faults]") {
+  temp_dir dir;
+  fake_discord fake;
+  discord_serve s(dir, fake);
+  REQUIRE(eventually([&] { return fake.request({"GET", s.url("/readyz"), {}, ""}).status == 200; }));
+  auto url = s.url("/discord/interactions");
+  // A conversation to press a button in, first.
+  json::value first = answer(fake.post_interaction(url, mlpath::test::discord_command("700", "U7", "start")));
+  REQUIRE(has_custom_id(first, "q:motivation:r1"));
+
+  SQLite::Database locker(dir.file("d.db"), SQLite::OPEN_READWRITE);
+  locker.exec("BEGIN IMMEDIATE");  // another process holds the write lock
+  auto t = std::chrono::steady_clock::now();
+  auto cmd = fake.post_interaction(url, mlpath::test::discord_command("701", "U8", "start"));
+  auto took = std::chrono::steady_clock::now() - t;
+  json::value deferred = answer(cmd);
+  CHECK(deferred.at("type") == 5);
+  CHECK(deferred.at("data").at("flags") == 64);  // private, as the answer will be
+  CHECK(took < std::chrono::milliseconds(3000));
+  t = std::chrono::steady_clock::now();
+  json::value press = answer(fake.post_interaction(
+      url, mlpath::test::discord_press("702", "U7", "q:motivation:r1", {"hands_on_coding"}, "G1", 3)));
+  CHECK(press.at("type") == 6);
+  CHECK(std::chrono::steady_clock::now() - t < std::chrono::milliseconds(3000));
+  auto ready = json::parse(fake.request({"GET", s.url("/readyz"), {}, ""}).body);
+  CHECK(ready.at("ready") == false);
+  CHECK(ready.at("not_ready").as_object().contains("database"));
+  CHECK(posts(fake, "PATCH /webhooks/").empty());
+
+  locker.exec("ROLLBACK");
+  REQUIRE(fake.wait_for([&] {
+    return !posts(fake, "PATCH /webhooks/APP1/tok701/messages/@original").empty() &&
+           !posts(fake, "PATCH /webhooks/APP1/tok702/messages/@original").empty();
+  }));
+  CHECK(posts(fake, "PATCH /webhooks/APP1/tok701/messages/@original").front().body.find("q:motivation") !=
+        std::string::npos);
+  CHECK(posts(fake, "PATCH /webhooks/APP1/tok702/messages/@original").front().body.find("q:ideal_day") !=
+        std::string::npos);
+  auto metrics = fake.request({"GET", s.url("/metrics"), {}, ""}).body;
+  CHECK(metrics.find("mlpath_discord_deferred_total 2") != std::string::npos);
 }

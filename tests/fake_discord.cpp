@@ -29,7 +29,13 @@ fake_discord::fake_discord() {
     changed_.notify_all();
   };
   h.on_message = [this](net::ws_server::connection_id id, std::string text) { on_ws_message(id, std::move(text)); };
-  h.on_closed = [this](net::ws_server::connection_id, int) { changed_.notify_all(); };
+  h.on_closed = [this](net::ws_server::connection_id, int code) {
+    {
+      std::lock_guard lock(mu_);
+      close_codes_.push_back(code);
+    }
+    changed_.notify_all();
+  };
   ws_ = std::make_unique<net::ws_server>(loop_, h);
   ws_port_ = ws_->listen("127.0.0.1", 0);
   client_ = std::make_unique<net::http_client>(loop_);
@@ -66,6 +72,11 @@ std::vector<gateway_frame> fake_discord::frames() const {
 int fake_discord::connections() const {
   std::lock_guard lock(mu_);
   return connections_;
+}
+
+std::vector<int> fake_discord::close_codes() const {
+  std::lock_guard lock(mu_);
+  return close_codes_;
 }
 
 bool fake_discord::wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
@@ -121,6 +132,8 @@ void fake_discord::handle(net::http_request&& req, net::http_reply reply) {
       res.body = json::serialize(json::object{{"id", "MSG" + std::to_string(++message_counter_)}, {"channel_id", path.substr(10, path.find('/', 10) - 10)}});
     } else if (req.method == "POST" && path.rfind("/interactions/", 0) == 0) {
       res.status = 204;
+    } else if (req.method == "PATCH" && path.rfind("/webhooks/", 0) == 0) {
+      res.body = json::serialize(json::object{{"id", "ORIGINAL"}});
     } else if (req.method == "POST" && path.rfind("/webhooks/", 0) == 0) {
       std::lock_guard lock(mu_);
       res.body = json::serialize(json::object{{"id", "MSG" + std::to_string(++message_counter_)}});

@@ -55,6 +55,7 @@ class fake_discord {
   std::vector<rest_call> calls() const;
   std::vector<gateway_frame> frames() const;  // what the bot sent on the gateway
   int connections() const;                    // gateway connections accepted so far
+  std::vector<int> close_codes() const;       // close codes the bot closed gateway connections with
   bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // Gateway control.
@@ -88,6 +89,7 @@ class fake_discord {
   std::string commands_ = "[]";
   net::ws_server::connection_id current_ = 0;
   int connections_ = 0;
+  std::vector<int> close_codes_;
   long long seq_ = 0;
   bool acks_ = true;
   int sessions_ = 0;

@@ -37,9 +37,21 @@ void fake_slack::fail_always(const std::string& method, int status) {
   failing_[method] = status;
 }
 
+void fake_slack::break_always(const std::string& method, net::http_response::fault fault, bool acted) {
+  std::lock_guard lock(mu_);
+  breaking_[method] = {fault, acted};
+}
+
 void fake_slack::clear_failures() {
   std::lock_guard lock(mu_);
   failing_.clear();
+  breaking_.clear();
+}
+
+std::size_t fake_slack::posts_in(const std::string& channel) const {
+  std::lock_guard lock(mu_);
+  auto it = channels_.find(channel);
+  return it == channels_.end() ? 0 : it->second.size();
 }
 
 std::vector<recorded_call> fake_slack::calls() const {
@@ -80,11 +92,17 @@ void fake_slack::handle(net::http_request&& req, net::http_reply reply) {
       it->second.pop_front();
     }
     if (auto f = failing_.find(method); f != failing_.end()) failing = f->second;
+    if (auto b = breaking_.find(method); b != breaking_.end() && !s) {
+      s = scripted{};
+      s->fault = b->second.first;
+      s->acted = b->second.second;
+    }
   }
   net::http_response res;
   res.content_type = "application/json; charset=utf-8";
   if (!s && failing) s = scripted{failing, R"({"ok":false,"error":"service_unavailable"})", {}, {}, false};
-  bool accepted = !s || (s->status == 200 && s->body.empty() && !s->drop);
+  bool accepted = !s || (s->status == 200 && s->body.empty() && !s->drop &&
+                         (s->fault == net::http_response::fault::none || s->acted));
   if (s && !s->body.empty()) res.body = s->body;
   if (s) {
     res.status = s->status;
@@ -107,6 +125,38 @@ void fake_slack::handle(net::http_request&& req, net::http_reply reply) {
       ok["ts"] = "1700000000." + std::to_string(100000 + ++ts_counter_);
       call.response_ts = std::string(ok["ts"].as_string());
       if (call.json.is_object() && call.json.as_object().contains("channel")) ok["channel"] = call.json.at("channel");
+      if (method == "chat.postMessage" && accepted && call.json.is_object()) {
+        const auto& o = call.json.as_object();
+        std::string channel = o.contains("channel") ? std::string(o.at("channel").as_string()) : "";
+        channels_[channel].push_back({call.response_ts, o.contains("metadata") ? o.at("metadata") : json::value()});
+      }
+    } else if (method == "conversations.history") {
+      // Form arguments, as mlpath sends them; newest first, paged by an offset cursor.
+      boost::urls::url u;
+      u.set_encoded_query(req.body);
+      std::string channel, cursor;
+      bool with_metadata = false;
+      std::size_t limit = 100;
+      for (auto p : u.params()) {
+        if (p.key == "channel") channel = p.value;
+        else if (p.key == "cursor") cursor = p.value;
+        else if (p.key == "include_all_metadata") with_metadata = p.value == "true";
+        else if (p.key == "limit") limit = std::stoul(p.value);
+      }
+      std::lock_guard lock(mu_);
+      const auto& posts = channels_[channel];
+      std::size_t from = cursor.empty() ? 0 : std::stoul(cursor);
+      json::array messages;
+      std::size_t i = from;
+      for (; i < posts.size() && messages.size() < limit; ++i) {
+        const auto& p = posts[posts.size() - 1 - i];
+        json::object m{{"type", "message"}, {"ts", p.ts}, {"bot_id", "B0BOT"}};
+        if (with_metadata && !p.metadata.is_null()) m["metadata"] = p.metadata;
+        messages.push_back(std::move(m));
+      }
+      ok["messages"] = std::move(messages);
+      ok["has_more"] = i < posts.size();
+      ok["response_metadata"] = json::object{{"next_cursor", i < posts.size() ? std::to_string(i) : ""}};
     } else if (method == "users.info") {
       ok["user"] = json::object{{"id", "U1"}, {"tz", "Europe/Berlin"}};
     }
@@ -125,6 +175,7 @@ void fake_slack::handle(net::http_request&& req, net::http_reply reply) {
     // Never answer: the server's handler timeout will close it; mlpath's client times out first.
     return;
   }
+  if (s) res.inject = s->fault;
   if (delay.count() > 0) {
     loop_.after(delay, [reply, res]() mutable { reply(std::move(res)); });
     return;

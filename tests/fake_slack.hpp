@@ -39,6 +39,10 @@ struct scripted {
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds delay{0};       // answer late
   bool drop = false;                        // close the connection without answering
+  // A broken answer: reset the connection, or cut the body short. With `acted` Slack did
+  // the work first (the post exists) and only the answer is lost.
+  net::http_response::fault fault = net::http_response::fault::none;
+  bool acted = false;
 };
 
 class fake_slack {
@@ -51,7 +55,11 @@ class fake_slack {
   void script(const std::string& method, scripted s);  // queued per method
   // While set, every call of `method` answers this (e.g. 503) instead of ok:true.
   void fail_always(const std::string& method, int status);
+  // While set, every call of `method` is answered with `fault` (after acting on it when `acted`).
+  void break_always(const std::string& method, net::http_response::fault fault, bool acted);
   void clear_failures();
+  // Posts accepted into `channel` so far (what conversations.history would show).
+  std::size_t posts_in(const std::string& channel) const;
 
   std::vector<recorded_call> calls() const;
   std::vector<recorded_call> calls(const std::string& method) const;
@@ -79,6 +87,12 @@ class fake_slack {
   std::vector<recorded_call> calls_;
   std::map<std::string, std::deque<scripted>> scripts_;
   std::map<std::string, int> failing_;
+  std::map<std::string, std::pair<net::http_response::fault, bool>> breaking_;
+  struct posted {
+    std::string ts;
+    boost::json::value metadata;  // null when the post had none
+  };
+  std::map<std::string, std::vector<posted>> channels_;  // oldest first
   int ts_counter_ = 0;
 };
 

@@ -365,6 +365,7 @@ TEST_CASE("outbox dispatcher: transient failures retried while the message is yo
   dialogs::timestamp now = t0();
   outbox_dispatcher::options o;
   o.sweep_every = 5ms;
+  o.min_attempts_to_give_up = 3;
   outbox_dispatcher outbox(loop, *store, m, [&] { return now; }, o);
   int attempts = 0;
   outbox.set_sender([&](const storage::outbox_message&, const slack::outbound&, send_done done) {
@@ -403,6 +404,38 @@ TEST_CASE("outbox dispatcher: transient failures retried while the message is yo
   now = t0(48h);
   loop.poll();
   CHECK(attempts == 3);
+}
+
+TEST_CASE("outbox dispatcher: a clock jumping forward ends no message, one jumping back delays none", "[outbox][faults]") {
+  temp_dir dir;
+  auto store = storage::open_sqlite_store({dir.file("j.db")});
+  net::event_loop loop;
+  metrics m;
+  dialogs::timestamp now = t0();
+  outbox_dispatcher::options o;
+  o.sweep_every = 5ms;
+  outbox_dispatcher outbox(loop, *store, m, [&] { return now; }, o);
+  int attempts = 0;
+  bool platform_up = false;
+  outbox.set_sender([&](const storage::outbox_message&, const slack::outbound&, send_done done) {
+    ++attempts;
+    done(platform_up ? send_result::ok() : send_result::again("HTTP 503"));
+  });
+  store->outbox_add(message_at(t0()));
+  outbox.start();
+  REQUIRE(mlpath::test::run_until(loop, [&] { return attempts == 1; }));
+  // The wall clock leaps 30 days ahead: the message is "a month old" after one try.
+  now = t0(std::chrono::hours(24 * 30));
+  REQUIRE(mlpath::test::run_until(loop, [&] { return attempts == 2; }));
+  CHECK(m.counter_value("mlpath_outbox_failed_total", "platform=\"slack\"") == 0);
+  CHECK(store->outbox_pending(0, 10).size() == 1);
+  // Then it leaps back to a week before the start: the next attempt, scheduled in the
+  // "future" month, must not wait for it.
+  now = t0(-std::chrono::hours(24 * 7));
+  platform_up = true;
+  REQUIRE(mlpath::test::run_until(loop, [&] { return store->outbox_pending(0, 10).empty(); }, 5s));
+  CHECK(attempts == 3);
+  CHECK(m.counter_value("mlpath_outbox_sent_total", "platform=\"slack\"") == 1);
 }
 
 TEST_CASE("outbox dispatcher: an unreadable row is given up on, the rest still go", "[outbox]") {

@@ -27,11 +27,8 @@ class serve_process {
                                     "SLACK_API_URL=" + fake.api_url(),  "MLPATH_LOG_LEVEL=warn"};
     for (auto& e : extra_env) env.push_back(std::move(e));
     proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    auto line = proc_->read_line(std::chrono::seconds(20));
-    REQUIRE(line);
-    auto colon = line->rfind(':');
-    REQUIRE(line->find("listening on") != std::string::npos);
-    base_ = "http://127.0.0.1:" + line->substr(colon + 1);
+    base_ = mlpath::test::await_listening(*proc_);
+    REQUIRE(!base_.empty());
   }
   std::string url(const std::string& path) const { return base_ + path; }
   child_process& proc() { return *proc_; }
@@ -281,8 +278,11 @@ TEST_CASE("slack: bad input gets a 4xx or a polite reply, never a crash or a sta
   // Still alive and well.
   CHECK(fake.request({"GET", s.url("/healthz"), {}, ""}).status == 200);
   auto metrics = fake.request({"GET", s.url("/metrics"), {}, ""});
-  CHECK(metrics.body.find("mlpath_http_requests_total{route=\"/slack/events\",status=\"401\"} 3") != std::string::npos);
-  CHECK(metrics.body.find("mlpath_ack_seconds_bucket") != std::string::npos);
+  CHECK(metrics.body.find("mlpath_inbound_requests_total{route=\"/slack/events\",kind=\"unverified\",status=\"401\"} 3") !=
+        std::string::npos);
+  CHECK(metrics.body.find("mlpath_inbound_requests_total{route=\"/slack/events\",kind=\"malformed\",status=\"400\"}") !=
+        std::string::npos);
+  CHECK(metrics.body.find("mlpath_ack_latency_seconds_bucket{route=\"/slack/events\"") != std::string::npos);
 }
 
 TEST_CASE("slack: a weekly check-in arrives at the minute chosen, is answered and shows the streak",

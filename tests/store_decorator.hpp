@@ -43,6 +43,13 @@ class forwarding_store : public storage::store {
     s_.outbox_failed(id, error, at);
   }
   storage::outbox_stats outbox_summary() override { return s_.outbox_summary(); }
+  void outbox_doubt(std::int64_t id, bool in_doubt) override { s_.outbox_doubt(id, in_doubt); }
+  void put_state(std::string_view key, std::string_view value, storage::timestamp now) override {
+    s_.put_state(key, value, now);
+  }
+  std::optional<std::string> get_state(std::string_view key) override { return s_.get_state(key); }
+  std::chrono::milliseconds set_lock_wait(std::chrono::milliseconds wait) override { return s_.set_lock_wait(wait); }
+  void checkpoint() override { s_.checkpoint(); }
   void remember_message(std::int64_t user_id, std::string_view ref, std::string_view channel,
                         std::string_view message_id) override {
     s_.remember_message(user_id, ref, channel, message_id);

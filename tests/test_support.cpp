@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -214,6 +215,19 @@ run_result run(const std::vector<std::string>& argv, const std::string& input, c
   r.err = p.read_stderr();
   r.status = p.wait();
   return r;
+}
+
+std::string await_listening(child_process& serve, std::chrono::milliseconds timeout) {
+  static const std::regex announced(R"(listening on (http://[0-9.:\[\]a-f]+:[0-9]+))");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    auto line = serve.read_line(left);
+    if (!line) return {};
+    std::smatch m;
+    if (std::regex_search(*line, m, announced)) return m[1];
+  }
 }
 
 std::string mlpath_binary() { return MLPATH_BINARY; }

@@ -80,6 +80,10 @@ struct run_result {
 run_result run(const std::vector<std::string>& argv, const std::string& input = {},
                const std::vector<std::string>& env = {}, bool drop_privileges = false);
 
+// The base URL (http://127.0.0.1:PORT) `mlpath serve` announces on stdout once it
+// accepts requests, in either log format; "" when it exits or stays silent.
+std::string await_listening(child_process& serve, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 std::string mlpath_binary();
 std::string source_dir();
 

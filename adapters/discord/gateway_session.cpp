@@ -106,6 +106,33 @@ void gateway_session::forget_session() {
   seq_.reset();
 }
 
+void gateway_session::restore(resume_state saved) {
+  if (phase_ != phase::idle || saved.session_id.empty()) return;
+  session_id_ = std::move(saved.session_id);
+  seq_ = saved.sequence;
+  resume_url_ = std::move(saved.resume_url);
+}
+
+std::optional<gateway_session::resume_state> gateway_session::resumable_state() const {
+  if (!resumable()) return std::nullopt;
+  return resume_state{session_id_, *seq_, resume_url_};
+}
+
+std::vector<gateway_action> gateway_session::suspend(clock::time_point now) {
+  bool open = phase_ == phase::hello_wait || phase_ == phase::identify_wait || phase_ == phase::identifying ||
+              phase_ == phase::resuming || phase_ == phase::ready || phase_ == phase::closing;
+  if (phase_ == phase::stopped || phase_ == phase::fatal) return {};
+  phase_ = phase::stopped;  // frames still arriving are not processed: a resume replays them
+  ready_ = false;
+  next_heartbeat_.reset();
+  hello_deadline_.reset();
+  ready_deadline_.reset();
+  if (!open) return {};
+  gateway_action a = make(gateway_action::kind::close);
+  a.code = resume_close_code;
+  return {a};
+}
+
 std::vector<gateway_action> gateway_session::start(clock::time_point now) {
   if (phase_ != phase::idle) return {};
   if (settings_.gateway_url.empty()) {
@@ -118,10 +145,11 @@ std::vector<gateway_action> gateway_session::start(clock::time_point now) {
                          " is not a valid shard; check DISCORD_SHARDS")};
   }
   phase_ = phase::connecting;
-  resume_on_hello_ = false;
+  // A session restored from before a restart is resumed where Discord said to resume it.
+  resume_on_hello_ = resumable();
   attempts_ = 1;
   gateway_action a = make(gateway_action::kind::connect);
-  a.url = url_for(settings_.gateway_url);
+  a.url = url_for(resume_on_hello_ && !resume_url_.empty() ? resume_url_ : settings_.gateway_url);
   return {a};
 }
 
@@ -162,7 +190,9 @@ void gateway_session::send_identify(clock::time_point now, std::vector<gateway_a
   json::object p{{"op", 2}, {"d", std::move(d)}};
   identify_permit_ = false;
   forget_session();
-  if (!emit(json::serialize(p), now, budget_all, out)) {
+  if (emit(json::serialize(p), now, budget_all, out)) {
+    out.back().event = "IDENTIFY";
+  } else {
     phase_ = phase::fatal;
     out.push_back(fatal_action("the Identify payload is over Discord's 4096-byte limit (is DISCORD_BOT_TOKEN right?)"));
     return;
@@ -174,7 +204,9 @@ void gateway_session::send_identify(clock::time_point now, std::vector<gateway_a
 void gateway_session::send_resume(clock::time_point now, std::vector<gateway_action>& out) {
   json::object p{{"op", 6},
                  {"d", json::object{{"token", settings_.token}, {"session_id", session_id_}, {"seq", seq_.value_or(0)}}}};
-  if (!emit(json::serialize(p), now, budget_all, out)) {
+  if (emit(json::serialize(p), now, budget_all, out)) {
+    out.back().event = "RESUME";
+  } else {
     // Only an absurd session id makes a Resume too large: start afresh instead.
     forget_session();
     phase_ = phase::identify_wait;

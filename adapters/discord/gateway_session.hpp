@@ -39,7 +39,7 @@ struct gateway_action {
   std::string_view raw;
   std::string_view payload() const { return what == kind::dispatch ? raw : std::string_view(text); }
   std::string url;
-  std::string event;
+  std::string event;  // dispatch: the event name; send: IDENTIFY or RESUME for those payloads
   int code = 0;
   std::chrono::milliseconds delay{0};
 };
@@ -74,6 +74,21 @@ class gateway_session {
 
   // Close for good (shutdown): code 1000, which also ends the session on Discord's side.
   std::vector<gateway_action> stop(clock::time_point now);
+
+  // What a later process needs to resume this session; nullopt when there is none.
+  struct resume_state {
+    std::string session_id;
+    std::int64_t sequence = 0;
+    std::string resume_url;
+  };
+  std::optional<resume_state> resumable_state() const;
+  // Close for a restart: a close code that keeps the session resumable (4200, as
+  // @discordjs/ws does; 1000/1001 would end it), no reconnect, nothing more processed.
+  // resumable_state() then holds what the next process resumes.
+  std::vector<gateway_action> suspend(clock::time_point now);
+  // Before start(): resume this session (saved by a process that suspended it) instead of
+  // identifying. A Resume Discord refuses falls back to a fresh Identify as usual.
+  void restore(resume_state saved);
   // An application payload (e.g. a Presence Update, op 3) within the send budget: nothing
   // is returned when it would pass 4096 bytes, the budget (app sends stop at 100 per 60 s
   // so heartbeats, Identify and Resume always fit in Discord's 120), or the session is
@@ -98,6 +113,7 @@ class gateway_session {
   static constexpr std::chrono::seconds max_backoff{60};
   static constexpr int max_failed_resumes = 3;
   static constexpr int zombie_close_code = 4000;  // not 1000/1001: the session stays resumable
+  static constexpr int resume_close_code = 4200;  // a restart: the next process resumes
 
  private:
   enum class phase {

@@ -39,6 +39,7 @@ const char* kind_of(const outbound& m) {
                         [](const create_message&) { return "discord.post"; },
                         [](const followup&) { return "discord.followup"; },
                         [](const interaction_callback&) { return "discord.callback"; },
+                        [](const edit_original&) { return "discord.edit_original"; },
                     },
                     m);
 }
@@ -51,6 +52,7 @@ std::string encode(const outbound& m) {
           [](const interaction_callback& x) {
             return json::object{{"interaction_id", x.interaction_id}, {"token", x.token}, {"payload", x.payload}};
           },
+          [](const edit_original& x) { return json::object{{"token", x.token}, {"payload", x.payload}}; },
       },
       m);
   return json::serialize(o);
@@ -67,6 +69,7 @@ std::optional<outbound> decode(std::string_view kind, std::string_view body) {
   if (kind == "discord.followup") return followup{string_field(o, "token"), *payload};
   if (kind == "discord.callback")
     return interaction_callback{string_field(o, "interaction_id"), string_field(o, "token"), *payload};
+  if (kind == "discord.edit_original") return edit_original{string_field(o, "token"), *payload};
   return std::nullopt;
 }
 
@@ -133,6 +136,42 @@ interaction_response respond(const interaction& in, const mapped& m, const std::
     out.callback = callback(type, std::move(first));
   }
   out.followups = std::move(parts);
+  return out;
+}
+
+namespace {
+
+bool updates_in_place(const interaction& in, const mapped& m) {
+  return m.component || (in.type == interaction_type::modal_submit && !in.message_id.empty());
+}
+
+}  // namespace
+
+json::object deferred_callback(const interaction& in, const mapped& m) {
+  if (updates_in_place(in, m)) return json::object{{"type", static_cast<int>(deferred_update)}};
+  json::object data;
+  if (m.ephemeral) data["flags"] = flag_ephemeral;
+  return json::object{{"type", static_cast<int>(deferred_message)}, {"data", std::move(data)}};
+}
+
+std::vector<outbound> after_deferral(const interaction& in, const mapped& m, interaction_response r) {
+  std::vector<outbound> out;
+  auto type = adapters::integer_field(r.callback, "type");
+  json::object data;
+  if (const json::object* d = object_field(r.callback, "data")) data = *d;
+  if (type == modal) {
+    // A modal can only be the first answer to an interaction.
+    out.push_back(followup{in.token, json::object{{"content", "Sorry, that took me too long. Please press the button "
+                                                               "again to open the form."},
+                                                  {"flags", flag_ephemeral}}});
+  } else if (updates_in_place(in, m) && type == channel_message) {
+    // A press that changed nothing gets its note beside the message, not instead of it.
+    out.push_back(followup{in.token, std::move(data)});
+  } else {
+    data.erase("flags");  // fixed by the deferred callback; an edit cannot change it
+    out.push_back(edit_original{in.token, std::move(data)});
+  }
+  for (auto& f : r.followups) out.push_back(followup{in.token, std::move(f)});
   return out;
 }
 

@@ -40,9 +40,16 @@ struct interaction_callback {
   boost::json::object payload;  // {type, data}
 };
 
-using outbound = std::variant<create_message, followup, interaction_callback>;
+// PATCH /webhooks/{application}/{token}/messages/@original: the answer to an interaction
+// that was first answered with a deferred callback (the turn could not finish in time).
+struct edit_original {
+  std::string token;
+  boost::json::object payload;
+};
 
-// Stable ids: discord.post, discord.followup, discord.callback.
+using outbound = std::variant<create_message, followup, interaction_callback, edit_original>;
+
+// Stable ids: discord.post, discord.followup, discord.callback, discord.edit_original.
 const char* kind_of(const outbound& m);
 std::string encode(const outbound& m);
 // nullopt for an unknown kind or a body without the kind's fields.
@@ -63,6 +70,17 @@ struct interaction_response {
   std::vector<boost::json::object> followups;
 };
 interaction_response respond(const interaction& in, const mapped& m, const std::vector<dialogs::reply>& replies);
+
+// When a turn cannot finish within Discord's 3 seconds (a busy database), the interaction
+// is answered at once with a deferred callback: type 6 (update later) for presses and
+// modal submits on a message, which are answered by updating it; otherwise type 5
+// ("thinking"), private where the answer would be private.
+enum deferred_type { deferred_message = 5, deferred_update = 6 };
+boost::json::object deferred_callback(const interaction& in, const mapped& m);
+// The turn's answer once it has run: an edit of the original message where that is what
+// the answer would have done, else a follow-up (a private note after a press, a modal that
+// can no longer open), then its follow-ups.
+std::vector<outbound> after_deferral(const interaction& in, const mapped& m, interaction_response r);
 
 // Replies as plain channel messages (a DM conversation, a nudge, a check-in), merged into
 // as few messages as Discord's limits allow. Records of answered questions are left out:

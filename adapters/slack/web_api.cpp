@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -16,6 +18,7 @@ namespace od = simdjson::ondemand;
 
 constexpr std::size_t max_field = 8192;
 constexpr std::size_t max_messages = 32;
+constexpr std::size_t max_history = 1000;  // conversations.history pages hold at most 999
 // A Retry-After beyond this is treated as this: a misbehaving server must not park a
 // workspace's sends for days.
 constexpr std::chrono::seconds max_retry_after{3600};
@@ -65,6 +68,7 @@ class response_reader : public adapters::json_reader {
       else if (key == "authed_user") ok = field_of(v, "id", r_.user_id);
       else if (key == "user") ok = field_of(v, "tz", r_.tz);
       else if (key == "url") ok = str(v, r_.url);
+      else if (key == "messages") ok = history(v);
       return ok;
     });
   }
@@ -84,7 +88,37 @@ class response_reader : public adapters::json_reader {
     return fields(v, [&](std::string_view key, od::value& child) { return key == name ? str(child, out) : true; });
   }
 
+  // conversations.history: each message's ts and, for ours, the outbox id in its metadata.
+  bool history(od::value& v) {
+    return items(v, [&](od::value& item) {
+      if (r_.history.size() >= max_history) return true;
+      history_message m;
+      bool ok = fields(item, [&](std::string_view k, od::value& f) {
+        if (k == "ts") return str(f, m.ts);
+        if (k != "metadata") return true;
+        return fields(f, [&](std::string_view mk, od::value& mv) {
+          if (mk == "event_type") return str(mv, m.event_type);
+          if (mk != "event_payload") return true;
+          return fields(mv, [&](std::string_view pk, od::value& pv) {
+            if (pk != "id") return true;
+            std::int64_t n = 0;
+            bool number = false;
+            if (!integer(pv, n, &number)) return false;
+            if (number) {
+              m.outbox_id = std::to_string(n);
+              return true;
+            }
+            return str(pv, m.outbox_id);
+          });
+        });
+      });
+      if (ok) r_.history.push_back(std::move(m));
+      return ok;
+    });
+  }
+
   bool metadata(std::string_view key, od::value& v) {
+    if (key == "next_cursor") return str(v, r_.next_cursor);
     bool is_messages = key == "messages";
     if (!is_messages && key != "warnings") return true;
     return items(v, [&](od::value& item) {
@@ -164,10 +198,29 @@ constexpr std::size_t prune_above = 4096;
 }  // namespace
 
 bool api_response::transient() const {
+  if (http_status == 0) return true;  // no answer: refused, reset, timed out or cut short
   if (http_status == 429 || (http_status >= 500 && http_status <= 599)) return true;
   static constexpr std::string_view retry_errors[] = {"ratelimited", "rate_limited", "internal_error", "fatal_error",
                                                       "service_unavailable", "request_timeout"};
   return std::find(std::begin(retry_errors), std::end(retry_errors), error) != std::end(retry_errors);
+}
+
+std::string api_response::retry_reason() const {
+  if (http_status == 0) return transport_failure.empty() ? "closed" : transport_failure;
+  if (http_status == 429 || error == "ratelimited" || error == "rate_limited") return "rate_limited";
+  return "server_error";
+}
+
+boost::json::object outbox_metadata(std::int64_t outbox_id) {
+  return boost::json::object{{"event_type", outbox_event_type},
+                             {"event_payload", boost::json::object{{"id", std::to_string(outbox_id)}}}};
+}
+
+std::optional<std::string> find_outbox_post(const api_response& history, std::int64_t outbox_id) {
+  std::string id = std::to_string(outbox_id);
+  for (const auto& m : history.history)
+    if (m.event_type == outbox_event_type && m.outbox_id == id) return m.ts;
+  return std::nullopt;
 }
 
 api_response parse_api_response(int http_status, std::string_view retry_after_header, std::string_view body) {

@@ -3,7 +3,9 @@
 // typed errors, Retry-After), which methods share which rate limit, and a per
 // (workspace, method) rate limiter driven by an injected clock.
 
+#include <boost/json/object.hpp>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +14,17 @@
 #include <vector>
 
 namespace mlpath::slack {
+
+// Every chat.postMessage carries the outbox id in its message metadata under this event
+// type, so a post whose outcome is unknown can be found in the channel's history.
+inline constexpr std::string_view outbox_event_type = "mlpath_outbox";
+
+// One message of a conversations.history page, as far as reconciliation needs it.
+struct history_message {
+  std::string ts;
+  std::string event_type;  // metadata.event_type ("" without metadata)
+  std::string outbox_id;   // metadata.event_payload.id (string or number)
+};
 
 struct api_response {
   int http_status = 0;
@@ -35,10 +48,26 @@ struct api_response {
   std::string scope;       // oauth.v2.access scope
   std::string tz;          // users.info user.tz
   std::string url;         // apps.connections.open url
+  std::vector<history_message> history;  // conversations.history messages, newest first
+  std::string next_cursor;               // response_metadata.next_cursor ("" = last page)
 
-  // Worth retrying: 429, 5xx, or a transient error such as internal_error / fatal_error.
+  // No HTTP answer at all (http_status 0): why, in one word for metrics (connect,
+  // timeout, closed, truncated), and whether the request may still have reached Slack.
+  std::string transport_failure;
+  bool maybe_delivered = false;
+
+  // Worth retrying: no answer (connection refused or reset, timeout, truncated body), 429,
+  // 5xx, or a transient error such as internal_error / fatal_error.
   bool transient() const;
+  // The label for mlpath_outbound_retries_total: rate_limited, server_error, or the
+  // transport failure.
+  std::string retry_reason() const;
 };
+
+// chat.postMessage's `metadata` argument for the outbox message `outbox_id`.
+boost::json::object outbox_metadata(std::int64_t outbox_id);
+// The ts of the post carrying `outbox_id` on this conversations.history page, if any.
+std::optional<std::string> find_outbox_post(const api_response& history, std::int64_t outbox_id);
 
 // Never throws: a body that is not JSON gives ok=false, error="invalid_response".
 api_response parse_api_response(int http_status, std::string_view retry_after_header, std::string_view body);

@@ -1,11 +1,45 @@
 #include "bot/app/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 
+#include "bot/discord/gateway.hpp"
 #include "bot/net/http_client.hpp"
+#include "bot/net/outbound.hpp"
 
 namespace mlpath {
+namespace {
+
+bool is_ip_address(const std::string& host) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// A pasted secret often drags a newline or spaces along; the platform would refuse it
+// later with a less helpful error. The value itself is never quoted.
+void check_secret(const std::string& value, const char* variable) {
+  for (unsigned char ch : value)
+    if (ch <= ' ' || ch == 0x7f)
+      throw config_error(std::string(variable) + " contains whitespace or control characters (a stray newline?)");
+}
+
+bool is_postgres(const std::string& db) { return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0; }
+
+}  // namespace
+
+std::string printable_database(const std::string& db) {
+  auto scheme = db.find("://");
+  if (scheme == std::string::npos) return db;
+  auto at = db.find('@', scheme + 3);
+  auto slash = db.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return db;
+  auto colon = db.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon + 1) + "***" + db.substr(at);
+}
 
 void parse_listen(const std::string& value, const char* variable, std::string& host, std::uint16_t& port) {
   auto colon = value.rfind(':');
@@ -19,6 +53,9 @@ void parse_listen(const std::string& value, const char* variable, std::string& h
   auto [ptr, ec] = std::from_chars(first, last, p);
   if (ec != std::errc() || ptr != last || p > 65535)
     throw config_error(std::string(variable) + " has an invalid port in \"" + value + "\"");
+  if (!is_ip_address(h))
+    throw config_error(std::string(variable) + " must name an IP address to listen on (e.g. 127.0.0.1 or 0.0.0.0), not \"" +
+                       h + "\"");
   host = h;
   port = static_cast<std::uint16_t>(p);
 }
@@ -33,6 +70,9 @@ config load_config(const env_lookup& lookup) {
   if (present("MLPATH_DB")) {
     c.db_path = get("MLPATH_DB");
     if (c.db_path.empty()) throw config_error("MLPATH_DB is set but empty; give a file path or unset it");
+    if (is_postgres(c.db_path))
+      throw config_error("MLPATH_DB names a PostgreSQL database, but this build has only the SQLite backend; give a "
+                         "file path");
   }
   if (present("MLPATH_LISTEN")) parse_listen(get("MLPATH_LISTEN"), "MLPATH_LISTEN", c.listen_host, c.listen_port);
   if (present("MLPATH_LOG_LEVEL")) {
@@ -40,8 +80,30 @@ config load_config(const env_lookup& lookup) {
     if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
       throw config_error("MLPATH_LOG_LEVEL must be debug, info, warn or error, not \"" + c.log_level + "\"");
   }
+  if (present("MLPATH_LOG_FORMAT")) {
+    c.log_format = get("MLPATH_LOG_FORMAT");
+    if (c.log_format != "json" && c.log_format != "text")
+      throw config_error("MLPATH_LOG_FORMAT must be json or text, not \"" + c.log_format + "\"");
+  }
   c.content_dir = get("MLPATH_CONTENT_DIR");
+  if (!c.content_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(c.content_dir, ec))
+      throw config_error("MLPATH_CONTENT_DIR " + c.content_dir + " does not exist");
+  }
   c.ca_file = get("MLPATH_CA_FILE");
+  if (!c.ca_file.empty()) {
+    if (auto why = net::check_ca_file(c.ca_file); !why.empty())
+      throw config_error("MLPATH_CA_FILE " + c.ca_file + " cannot be loaded: " + why);
+  }
+  c.public_url = get("MLPATH_PUBLIC_URL");
+  if (!c.public_url.empty()) {
+    while (c.public_url.size() > 1 && c.public_url.back() == '/') c.public_url.pop_back();
+    if (auto why = net::http_client::check_url(c.public_url); !why.empty())
+      throw config_error("MLPATH_PUBLIC_URL: " + why);
+    if (c.public_url.find_first_of("?#") != std::string::npos)
+      throw config_error("MLPATH_PUBLIC_URL must be a base address without ?query or #fragment");
+  }
   if (present("MLPATH_DURABILITY")) {
     std::string d = get("MLPATH_DURABILITY");
     if (d == "fsync") c.fsync = true;
@@ -59,9 +121,20 @@ config load_config(const env_lookup& lookup) {
   if (present("DISCORD_API_URL")) c.discord_api_url = get("DISCORD_API_URL");
   c.discord_shards = get("DISCORD_SHARDS");
 
+  check_secret(c.slack_signing_secret, "SLACK_SIGNING_SECRET");
+  check_secret(c.slack_bot_token, "SLACK_BOT_TOKEN");
+  check_secret(c.slack_app_token, "SLACK_APP_TOKEN");
+  check_secret(c.slack_client_secret, "SLACK_CLIENT_SECRET");
+  check_secret(c.discord_bot_token, "DISCORD_BOT_TOKEN");
+
   // Credentials come in sets; half a set is a mistake worth stopping for.
+  if (!c.slack_app_token.empty() && c.slack_bot_token.empty())
+    throw config_error("SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN is set");
   if (!c.slack_bot_token.empty() && c.slack_signing_secret.empty())
-    throw config_error("SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set");
+    throw config_error(c.slack_app_token.empty()
+                           ? "SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set"
+                           : "SLACK_SIGNING_SECRET is required: Socket Mode (SLACK_APP_TOKEN) is not available in this "
+                             "version, so Slack runs over HTTP");
   if (!c.slack_client_id.empty() && c.slack_signing_secret.empty())
     throw config_error("SLACK_SIGNING_SECRET is required when SLACK_CLIENT_ID is set");
   if (!c.slack_bot_token.empty() && c.slack_bot_token.rfind("xoxb-", 0) != 0)
@@ -85,6 +158,16 @@ config load_config(const env_lookup& lookup) {
     throw config_error("DISCORD_PUBLIC_KEY must be the application's public key: 64 hex characters");
   if (!c.discord_bot_token.empty() && c.discord_application_id.empty())
     throw config_error("DISCORD_APPLICATION_ID is required when DISCORD_BOT_TOKEN is set");
+  if (!c.discord_application_id.empty() && !c.discord_enabled())
+    throw config_error("DISCORD_APPLICATION_ID is set but neither DISCORD_BOT_TOKEN nor DISCORD_PUBLIC_KEY");
+  if (!c.discord_shards.empty()) {
+    if (c.discord_bot_token.empty()) throw config_error("DISCORD_BOT_TOKEN is required when DISCORD_SHARDS is set");
+    try {
+      parse_shards(c.discord_shards);
+    } catch (const std::invalid_argument& e) {
+      throw config_error(e.what());
+    }
+  }
   return c;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Settings from the environment (12-factor); command-line flags override them.
-// A missing or malformed setting is a config_error naming the variable.
+// A missing or malformed setting is a config_error: one line naming the variable, never
+// quoting a secret's value.
 
 #include <cstdint>
 #include <functional>
@@ -19,8 +20,10 @@ struct config {
   std::string listen_host = "127.0.0.1"; // MLPATH_LISTEN host part
   std::uint16_t listen_port = 3000;      // MLPATH_LISTEN port part
   std::string log_level = "info";        // MLPATH_LOG_LEVEL
+  std::string log_format;                // MLPATH_LOG_FORMAT: json, text ("" = text on a terminal, else json)
   std::string content_dir;               // MLPATH_CONTENT_DIR ("" = built-in)
   std::string ca_file;                   // MLPATH_CA_FILE
+  std::string public_url;                // MLPATH_PUBLIC_URL ("" = Slack uses the app's Redirect URL)
   bool fsync = false;                    // MLPATH_DURABILITY=fsync
 
   // Slack
@@ -44,10 +47,14 @@ struct config {
 
 using env_lookup = std::function<const char*(const char*)>;
 
-// Reads every MLPATH_* variable. `lookup` defaults to getenv (tests pass their own).
+// Reads and validates every setting. `lookup` defaults to getenv (tests pass their own).
+// Checks that need no network and no database: formats, companion variables, files.
 config load_config(const env_lookup& lookup = {});
 
 // "host:port" -> parts; throws config_error mentioning `variable`.
 void parse_listen(const std::string& value, const char* variable, std::string& host, std::uint16_t& port);
+
+// What the database setting may be shown as: a URI's password is replaced by "***".
+std::string printable_database(const std::string& db);
 
 }  // namespace mlpath

@@ -1,6 +1,5 @@
 #include "bot/cli/cli.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -15,11 +14,13 @@
 #include "adapters/console/reply_json.hpp"
 #include "adapters/console/text_render.hpp"
 #include "bot/app/config.hpp"
+#include "bot/app/config_check.hpp"
 #include "bot/app/service.hpp"
 #include "bot/cli/user_export_json.hpp"
 #include "bot/console/console_chat.hpp"
 #include "bot/content/content_loader.hpp"
 #include "bot/discord/commands.hpp"
+#include "bot/observe/log.hpp"
 #include "bot/schedule/checkin_planner.hpp"
 #include "bot/schedule/tz_calendar.hpp"
 #include "bot/turns/conversation_service.hpp"
@@ -33,11 +34,11 @@ dialogs::timestamp wall_clock() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("mlpath");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+logs::format setup_logging(const config& c) {
+  logs::format f = logs::format::text;
+  logs::parse_format(c.log_format, isatty(STDERR_FILENO) == 1, f);  // validated by load_config
+  logs::setup(c.log_level, f);
+  return f;
 }
 
 struct global_flags {
@@ -134,6 +135,9 @@ int run_cli(int argc, char** argv) {
   chat->add_flag("--json", chat_json, "JSON lines in and out, for scripts");
 
   auto* serve = app.add_subcommand("serve", "run the service: HTTP endpoints and every adapter whose credentials are set");
+  bool check_config = false;
+  serve->add_flag("--check-config", check_config,
+                  "validate every setting offline (no platform is contacted), print what would run, and exit");
 
   bool match_json = false;
   auto* match = app.add_subcommand("match", "score a JSON object of answers read from stdin");
@@ -190,7 +194,12 @@ int run_cli(int argc, char** argv) {
 
   try {
     config c = effective_config(flags);
-    setup_logging(c.log_level);
+    logs::format f = setup_logging(c);
+    if (serve->parsed() && check_config) {
+      auto checked = check_offline(c);
+      std::cout << describe_plan(c, checked, f == logs::format::json ? "json" : "text");
+      return 0;
+    }
     if (serve->parsed()) return run_service(c);
     if (register_cmd->parsed()) return register_discord_commands(c, guild);
     if (chat->parsed()) return cmd_chat(c, chat_user, chat_json);
@@ -243,6 +252,10 @@ int run_cli(int argc, char** argv) {
       std::cout << "backup written to " << backup_file << " (integrity check: ok)\n";
       return 0;
     }
+  } catch (const config_error& e) {
+    // One line naming the setting; exit 2, as for a bad command line.
+    std::cerr << "mlpath: " << e.what() << '\n';
+    return 2;
   } catch (const loader::content_error& e) {
     std::cerr << e.what() << '\n';
     return 1;

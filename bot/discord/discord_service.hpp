@@ -35,6 +35,10 @@ class discord_service {
 
   void start();
   bool ready() const;
+  // Why not ready ("" when ready): for /readyz.
+  std::string not_ready() const;
+  // A restart: the gateway closes resumably and stores its sessions; `done` afterwards.
+  void suspend(std::function<void()> done);
 
   void handle_interactions(net::http_request&& req, net::http_reply reply) {
     ingress_.handle_interactions(std::move(req), std::move(reply));
@@ -43,6 +47,9 @@ class discord_service {
 
  private:
   net::event_loop& loop_;
+  storage::store& store_;
+  metrics& metrics_;
+  wall_clock_fn now_;
   discord_rest* rest_;
   settings settings_;
   discord_processor processor_;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <optional>
 #include <random>
@@ -42,13 +43,22 @@ struct shard {
   std::uint64_t timer = 0;
   bool timer_set = false;
   std::chrono::steady_clock::time_point timer_at{};  // what the armed timer is for
+  int count = 1;
+  bool connected_once = false;
 };
+
+std::string state_key(int shard_id, int count) {
+  return "discord.gateway/" + std::to_string(shard_id) + "/" + std::to_string(count);
+}
 
 }  // namespace
 
 struct discord_gateway::impl {
   net::event_loop& loop;
   discord_rest& rest;
+  storage::store& store;
+  metrics& stats;
+  wall_clock_fn wall;
   settings cfg;
   dispatch_fn dispatch;
   ready_fn on_ready;
@@ -56,12 +66,85 @@ struct discord_gateway::impl {
   std::vector<std::unique_ptr<shard>> shards;
   std::mt19937_64 rng{std::random_device{}()};
 
-  impl(net::event_loop& l, discord_rest& r, settings s, dispatch_fn d, ready_fn ro)
-      : loop(l), rest(r), cfg(std::move(s)), dispatch(std::move(d)), on_ready(std::move(ro)) {}
+  bool suspending = false;
+  int closing = 0;                  // sockets still closing during suspend
+  std::function<void()> suspended;  // runs once they all have
+
+  impl(net::event_loop& l, discord_rest& r, storage::store& st, metrics& m, wall_clock_fn w, settings s, dispatch_fn d,
+       ready_fn ro)
+      : loop(l), rest(r), store(st), stats(m), wall(std::move(w)), cfg(std::move(s)), dispatch(std::move(d)),
+        on_ready(std::move(ro)) {}
+
+  // The session a shard can resume, in the store (or nothing to resume).
+  void save(shard& s) {
+    auto state = s.session->resumable_state();
+    if (!state) return;
+    boost::json::object v{{"session_id", state->session_id}, {"seq", state->sequence}, {"resume_url", state->resume_url}};
+    try {
+      store.put_state(state_key(s.id, s.count), boost::json::serialize(v), wall());
+    } catch (const std::exception& e) {
+      spdlog::warn("discord: cannot store shard {}'s session for resuming: {}", s.id, e.what());
+    }
+  }
+
+  void restore(shard& s) {
+    try {
+      auto text = store.get_state(state_key(s.id, s.count));
+      if (!text) return;
+      std::error_code ec;
+      auto v = boost::json::parse(*text, ec);
+      if (ec || !v.is_object()) return;
+      const auto& o = v.as_object();
+      discord::gateway_session::resume_state r;
+      if (auto* p = o.if_contains("session_id"); p && p->is_string()) r.session_id = std::string(p->as_string());
+      if (auto* p = o.if_contains("seq"); p && p->is_int64()) r.sequence = p->as_int64();
+      if (auto* p = o.if_contains("resume_url"); p && p->is_string()) r.resume_url = std::string(p->as_string());
+      if (r.session_id.empty()) return;
+      spdlog::info("discord: shard {} resumes session {} at sequence {}", s.id, r.session_id, r.sequence);
+      s.session->restore(std::move(r));
+    } catch (const std::exception& e) {
+      spdlog::warn("discord: cannot read shard {}'s saved session: {}", s.id, e.what());
+    }
+  }
+
+  void closed_while_suspending() {
+    if (!suspending || closing == 0) return;
+    if (--closing == 0 && suspended) {
+      auto fn = std::move(suspended);
+      suspended = nullptr;
+      fn();
+    }
+  }
+
+  void suspend(std::function<void()> done) {
+    suspending = true;
+    suspended = std::move(done);
+    // Dispatches already read are committed by the ingress flush queued before this;
+    // only then is the sequence stored (posted behind it).
+    loop.post([this] {
+      for (auto& s : shards) {
+        bool open = s->ws->is_open();
+        auto actions = s->session->suspend(now());
+        save(*s);
+        if (open && !actions.empty()) {
+          ++closing;
+          apply(*s, std::move(actions));
+        }
+        if (s->timer_set) loop.cancel(s->timer);
+        s->timer_set = false;
+      }
+      if (closing == 0 && suspended) {
+        auto fn = std::move(suspended);
+        suspended = nullptr;
+        fn();
+      }
+    });
+  }
 
   static discord::gateway_session::clock::time_point now() { return std::chrono::steady_clock::now(); }
 
   void start() {
+    if (suspending) return;
     shard_range wanted{};
     bool explicit_range = !cfg.shards.empty();
     if (explicit_range) wanted = parse_shards(cfg.shards);
@@ -81,6 +164,7 @@ struct discord_gateway::impl {
       for (int id = range.first; id <= range.last; ++id) {
         auto s = std::make_unique<shard>();
         s->id = id;
+        s->count = range.count;
         discord::gateway_settings gs;
         gs.token = cfg.token;
         gs.shard_id = id;
@@ -93,12 +177,18 @@ struct discord_gateway::impl {
         h.on_open = [this, sp] { apply(*sp, sp->session->on_open(now())); };
         h.on_message = [this, sp](std::string_view text) { apply(*sp, sp->session->on_message(text, now())); };
         h.on_closed = [this, sp](int code, std::string reason) {
+          if (suspending) {
+            closed_while_suspending();
+            return;
+          }
           if (code >= 4000) spdlog::warn("discord: shard {} closed by Discord: {} {}", sp->id, code, reason);
           else spdlog::info("discord: shard {} connection closed ({} {})", sp->id, code, reason);
           apply(*sp, sp->session->on_closed(code, now()));
         };
         s->ws = std::make_unique<net::ws_client>(loop, net::ws_client::options{cfg.ca_file}, std::move(h));
         shards.push_back(std::move(s));
+        if (suspending) return;
+        restore(*sp);
         apply(*sp, sp->session->start(now()));
       }
     });
@@ -109,10 +199,17 @@ struct discord_gateway::impl {
     for (auto& a : actions) {
       switch (a.what) {
         case kind::connect:
-          if (a.delay.count() > 0) loop.after(a.delay, [this, &s, url = a.url] { s.ws->connect(url); });
+          if (s.connected_once) stats.count("mlpath_gateway_sessions_total", "event=\"reconnect\"");
+          s.connected_once = true;
+          if (a.delay.count() > 0)
+            loop.after(a.delay, [this, &s, url = a.url] {
+              if (!suspending && !s.session->stopped()) s.ws->connect(url);
+            });
           else s.ws->connect(a.url);
           break;
         case kind::send:
+          if (a.event == "IDENTIFY") stats.count("mlpath_gateway_sessions_total", "event=\"identify\"");
+          if (a.event == "RESUME") stats.count("mlpath_gateway_sessions_total", "event=\"resume\"");
           s.ws->send(std::move(a.text));
           break;
         case kind::close:
@@ -123,6 +220,8 @@ struct discord_gateway::impl {
             spdlog::info("discord: shard {} {} (session {})", s.id, a.event == "READY" ? "ready" : "resumed",
                          s.session->session_id());
             if (a.event == "READY" && on_ready) on_ready(s.session->user_id());
+            // Kept from now on, so even a crash can resume (the inbox drops what is replayed twice).
+            save(s);
           }
           if (dispatch) dispatch(a.event, a.raw);
           break;
@@ -131,6 +230,7 @@ struct discord_gateway::impl {
           break;
       }
     }
+    if (suspending) return;
     // A session waiting for permission to identify asks the guard.
     if (s.session->wants_identify() && gate && gate->try_acquire(s.id, now())) {
       s.session->allow_identify(true);
@@ -166,13 +266,16 @@ struct discord_gateway::impl {
   }
 };
 
-discord_gateway::discord_gateway(net::event_loop& loop, discord_rest& rest, settings s, dispatch_fn dispatch,
-                                 ready_fn on_ready)
-    : impl_(std::make_unique<impl>(loop, rest, std::move(s), std::move(dispatch), std::move(on_ready))) {}
+discord_gateway::discord_gateway(net::event_loop& loop, discord_rest& rest, storage::store& store, metrics& m,
+                                 wall_clock_fn now, settings s, dispatch_fn dispatch, ready_fn on_ready)
+    : impl_(std::make_unique<impl>(loop, rest, store, m, std::move(now), std::move(s), std::move(dispatch),
+                                   std::move(on_ready))) {}
 
 discord_gateway::~discord_gateway() = default;
 
 void discord_gateway::start() { impl_->start(); }
+
+void discord_gateway::suspend(std::function<void()> done) { impl_->suspend(std::move(done)); }
 
 bool discord_gateway::ready() const {
   for (const auto& s : impl_->shards)

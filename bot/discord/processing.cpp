@@ -6,6 +6,7 @@
 
 #include "adapters/discord/components.hpp"
 #include "adapters/discord/outbound.hpp"
+#include "bot/observe/log.hpp"
 #include "bot/outbox/message.hpp"
 
 namespace mlpath {
@@ -15,7 +16,6 @@ namespace json = boost::json;
 discord_processor::discord_processor(storage::store& store, conversation_service& conversations, metrics& m,
                                      wall_clock_fn now)
     : store_(store), conversations_(conversations), metrics_(m), now_(std::move(now)) {
-  metrics_.describe("mlpath_discord_interactions_total", "counter", "Discord interactions by outcome");
 }
 
 discord_processor::batch_outcome discord_processor::process(const std::vector<incoming>& interactions,
@@ -28,12 +28,15 @@ discord_processor::batch_outcome discord_processor::process(const std::vector<in
     for (std::size_t i = 0; i < interactions.size(); ++i) {
       const auto& in = interactions[i].in;
       if (!store_.inbox_add({"discord", in.id, "application/json", {}, now})) {
-        metrics_.count("mlpath_discord_interactions_total", "outcome=\"duplicate\"");
+        metrics_.count("mlpath_inbound_duplicates_total", "platform=\"discord\"");
         out.answers[i].callback = json::serialize(discord::private_note("Already handled."));
         continue;
       }
+      logs::log_scope context{{"platform", "discord"}, {"guild", in.guild_id}, {"interaction_id", in.id}};
       try {
-        out.answers[i] = process_interaction(in, interactions[i].via_gateway);
+        out.answers[i] = process_interaction(interactions[i]);
+      } catch (const storage::storage_error&) {
+        throw;  // the database failed, not the interaction: the batch is answered by deferral and retried
       } catch (const std::exception& e) {
         spdlog::error("discord: interaction {} failed: {}", in.id, e.what());
         out.answers[i] = {json::serialize(discord::private_note("Sorry, something went wrong on my side. Please try again.")),
@@ -43,8 +46,11 @@ discord_processor::batch_outcome discord_processor::process(const std::vector<in
     }
     for (const auto& m : dms) {
       if (!store_.inbox_add({"discord", "msg:" + m.id, "application/json", {}, now})) continue;
+      logs::log_scope context{{"platform", "discord"}, {"event_id", "msg:" + m.id}};
       try {
         process_dm(m);
+      } catch (const storage::storage_error&) {
+        throw;
       } catch (const std::exception& e) {
         spdlog::error("discord: DM {} failed: {}", m.id, e.what());
         store_.inbox_done("discord", "msg:" + m.id, now);
@@ -79,35 +85,43 @@ json::object discord_processor::stats(const std::string& guild_id) {
   return discord::callback(discord::channel_message, discord::render_stats(s, true));
 }
 
-discord_processor::answer discord_processor::plain(const discord::interaction& in, bool via_gateway,
+discord_processor::answer discord_processor::plain(const incoming& work, const discord::mapped& m,
                                                    json::object callback) {
+  const auto& in = work.in;
   auto now = now_();
   store_.inbox_done("discord", in.id, now);
-  if (!via_gateway) return {json::serialize(callback), false};
+  if (work.deferred) {
+    for (auto& o : discord::after_deferral(in, m, {std::move(callback), {}}))
+      store_.outbox_add(outbox::to_record(o, 0, {}, now));
+    return {};
+  }
+  if (!work.via_gateway) return {json::serialize(callback), false};
   store_.outbox_add(outbox::to_record(discord::interaction_callback{in.id, in.token, std::move(callback)}, 0, {}, now));
   return {};
 }
 
-discord_processor::answer discord_processor::process_interaction(const discord::interaction& in, bool via_gateway) {
+discord_processor::answer discord_processor::process_interaction(const incoming& work) {
+  const discord::interaction& in = work.in;
+  bool via_gateway = work.via_gateway;
   discord::mapped m = discord::map_interaction(in);
   auto now = now_();
   switch (m.action) {
     case discord::mapped_action::pong:
       return {R"({"type":1})", false};
     case discord::mapped_action::ignore:
-      return plain(in, via_gateway, discord::private_note("I can't do anything with that. Try /mlpath help."));
+      return plain(work, m, discord::private_note("I can't do anything with that. Try /mlpath help."));
     case discord::mapped_action::forbidden:
-      return plain(in, via_gateway,
+      return plain(work, m,
                    discord::private_note(m.guild_id.empty()
                                              ? "Community stats only exist inside a server."
                                              : "Community stats are for people with the Manage Server permission."));
     case discord::mapped_action::share: {
       std::int64_t id = store_.ensure_user(m.user, now);
       attribute(m, id);
-      return plain(in, via_gateway, discord::callback(discord::channel_message, discord::render_share_card()));
+      return plain(work, m, discord::callback(discord::channel_message, discord::render_share_card()));
     }
     case discord::mapped_action::stats:
-      return plain(in, via_gateway, stats(m.guild_id));
+      return plain(work, m, stats(m.guild_id));
     case discord::mapped_action::open_modal:
     case discord::mapped_action::dialog:
       break;
@@ -116,6 +130,12 @@ discord_processor::answer discord_processor::process_interaction(const discord::
   conversations_.handle(m.user, m.input, now, [&](const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
     attribute(m, turn.user_id);
     discord::interaction_response r = discord::respond(in, m, replies);
+    if (work.deferred) {
+      for (auto& o : discord::after_deferral(in, m, std::move(r)))
+        turn.outbox.push_back(outbox::to_record(std::move(o), turn.user_id, {}, now));
+      turn.inbox_done = std::make_pair(std::string("discord"), in.id);
+      return;
+    }
     if (via_gateway)
       turn.outbox.push_back(outbox::to_record(discord::interaction_callback{in.id, in.token, std::move(r.callback)},
                                               turn.user_id, {}, now));

@@ -26,6 +26,7 @@ class discord_processor {
   struct incoming {
     discord::interaction in;
     bool via_gateway = false;  // answer through the outbox, not an HTTP response
+    bool deferred = false;     // already answered with a deferred callback: the answer edits it
   };
   struct answer {
     std::string callback;    // the HTTP response body ("" when it went to the outbox)
@@ -42,12 +43,12 @@ class discord_processor {
   const std::string& bot_user_id() const { return bot_user_id_; }
 
  private:
-  answer process_interaction(const discord::interaction& in, bool via_gateway);
+  answer process_interaction(const incoming& work);
   void process_dm(const discord::dm_message& m);
   void attribute(const discord::mapped& m, std::int64_t user_id);
   boost::json::object stats(const std::string& guild_id);
   // A callback that runs no turn: the HTTP answer, or an outbox message over the gateway.
-  answer plain(const discord::interaction& in, bool via_gateway, boost::json::object callback);
+  answer plain(const incoming& work, const discord::mapped& m, boost::json::object callback);
 
   storage::store& store_;
   conversation_service& conversations_;

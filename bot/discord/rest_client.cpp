@@ -70,6 +70,8 @@ void discord_rest::finish(std::shared_ptr<call_state> c, net::client_response re
   discord_result r;
   r.status = res.status;
   r.transport_error = res.error;
+  r.transport_failure = net::to_string(res.failure);
+  r.maybe_delivered = res.maybe_delivered;
   if (!r.ok() && res.status != 0) r.error = discord::parse_rest_error(res.body);
   r.body = std::move(res.body);
   if (res.status == 429) {
@@ -77,10 +79,12 @@ void discord_rest::finish(std::shared_ptr<call_state> c, net::client_response re
     double wait = r.error.retry_after.value_or(1.0);
     // Long waits go back to the caller (the outbox waits durably); short ones are waited out here.
     if (wait <= 60 && c->attempts < max_attempts) {
+      metrics_.count("mlpath_outbound_retries_total", "platform=\"discord\",reason=\"rate_limited\"");
       attempt(c);  // the limiter now holds the route until retry_after has passed
       return;
     }
   } else if (r.transient() && c->attempts < max_attempts) {
+    metrics_.count("mlpath_outbound_retries_total", "platform=\"discord\",reason=\"" + r.retry_reason() + "\"");
     loop_.after(backoff.delay(c->attempts), [this, c] { attempt(c); });
     return;
   }

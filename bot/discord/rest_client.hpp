@@ -23,8 +23,13 @@ struct discord_result {
   std::string body;
   discord::rest_error error;  // parsed for non-2xx
   std::string transport_error;
+  std::string transport_failure;  // status 0: connect, timeout, closed, truncated
+  bool maybe_delivered = false;   // status 0 after the request was written
   bool ok() const { return status >= 200 && status < 300; }
   bool transient() const { return status == 0 || status == 429 || status >= 500; }
+  std::string retry_reason() const {
+    return status == 0 ? transport_failure : status == 429 ? "rate_limited" : "server_error";
+  }
 };
 
 class discord_rest {

@@ -23,7 +23,8 @@ send_result result_of(const discord_result& r) {
                                         (r.error.code ? " code " + std::to_string(r.error.code) : std::string()) +
                                         (r.error.message.empty() ? std::string() : ": " + r.error.message);
   if (r.transient())
-    return send_result::again(why, std::chrono::seconds(static_cast<long>(std::ceil(r.error.retry_after.value_or(0)))));
+    return send_result::again(why, std::chrono::seconds(static_cast<long>(std::ceil(r.error.retry_after.value_or(0)))))
+        .because(r.retry_reason());
   return send_result::give_up(why);
 }
 
@@ -65,6 +66,11 @@ void discord_sender::send(const storage::outbox_message& record, const discord::
                      return;
                    }
                    send_followup(m, std::move(done));
+                 },
+                 [&](const discord::edit_original& m) {
+                   rest_->call("PATCH", "/webhooks/" + application_id_ + "/" + m.token + "/messages/@original",
+                               json::serialize(m.payload),
+                               [done](const discord_result& r) { done(interaction_result(r)); });
                  },
                  [&](const discord::interaction_callback& m) {
                    rest_->call("POST", "/interactions/" + m.interaction_id + "/" + m.token + "/callback",

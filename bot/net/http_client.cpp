@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -66,6 +67,20 @@ namespace {
 
 using state_ptr = std::shared_ptr<http_client::state>;
 
+// An idle kept-alive connection is usable only while nothing is waiting on it: a FIN, a
+// reset, a TLS close_notify or stray bytes all mean the server is done with it.
+bool alive(connection& c) {
+  auto& socket = c.lowest().socket();
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  if (ec) return false;
+  char byte;
+  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  bool idle = ec == asio::error::would_block;
+  socket.non_blocking(false, ec);
+  return idle && !ec;
+}
+
 awaitable<beast::error_code> open_connection(state_ptr st, connection* c, outbound_url t,
                                              std::chrono::steady_clock::time_point deadline) {
   auto ex = co_await asio::this_coro::executor;
@@ -95,23 +110,39 @@ awaitable<beast::error_code> open_connection(state_ptr st, connection* c, outbou
   co_return beast::error_code{};
 }
 
+// What one request/response exchange on a connection came to.
+struct exchange_result {
+  beast::error_code ec;
+  bool keep_alive = false;  // the response allows reusing the connection
+  bool written = false;     // some of the request reached the socket
+  bool got_some = false;    // part of a response arrived
+};
+
 template <class Stream>
-awaitable<std::tuple<beast::error_code, bool>> exchange(Stream* stream, connection* c,
-                                                        http::request<http::string_body>* req,
-                                                        client_response* out, std::size_t limit) {
+awaitable<exchange_result> exchange(Stream* stream, connection* c, http::request<http::string_body>* req,
+                                    client_response* out, std::size_t limit) {
+  exchange_result x;
   auto [wec, wn] = co_await http::async_write(*stream, *req, tuple_awaitable);
-  (void)wn;
-  if (wec) co_return std::make_tuple(wec, false);
+  x.written = wn > 0;
+  if (wec) {
+    x.ec = wec;
+    co_return x;
+  }
   http::response_parser<http::string_body> parser;
   parser.body_limit(limit);
   auto [rec, rn] = co_await http::async_read(*stream, c->buffer, parser, tuple_awaitable);
   (void)rn;
-  if (rec) co_return std::make_tuple(rec, parser.got_some());
+  if (rec) {
+    x.ec = rec;
+    x.got_some = parser.got_some();
+    co_return x;
+  }
   auto& res = parser.get();
   out->status = static_cast<int>(res.result_int());
   for (const auto& f : res) out->headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   out->body = std::move(res.body());
-  co_return std::make_tuple(beast::error_code{}, res.keep_alive());
+  x.keep_alive = res.keep_alive();
+  co_return x;
 }
 
 awaitable<void> perform(state_ptr st, client_request request, std::function<void(client_response)> done) {
@@ -119,6 +150,7 @@ awaitable<void> perform(state_ptr st, client_request request, std::function<void
   auto parsed = parse_target(request.url);
   if (auto* why = std::get_if<std::string>(&parsed)) {
     out.error = *why;
+    out.failure = client_failure::invalid;
     done(std::move(out));
     co_return;
   }
@@ -134,45 +166,62 @@ awaitable<void> perform(state_ptr st, client_request request, std::function<void
   req.keep_alive(true);
   req.prepare_payload();
 
-  // A reused keep-alive connection may have been closed by the server meanwhile; when it
-  // fails before any byte of a response arrived, one fresh connection is tried.
+  // Idle keep-alive connections the server has closed meanwhile are noticed before use
+  // (alive()). Should one still close under our feet, the request is tried once more on a
+  // fresh connection only when none of it was written: a request that reached the server
+  // is never repeated here (callers see maybe_delivered and decide).
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<connection> c;
     auto& pool = st->idle[key_of(t)];
     bool reused = false;
-    if (!pool.empty()) {
+    while (!pool.empty() && !c) {
       c = std::move(pool.back());
       pool.pop_back();
+      if (!alive(*c)) c.reset();
+    }
+    if (c) {
       reused = true;
     } else {
       c = std::make_unique<connection>();
       beast::error_code ec = co_await open_connection(st, c.get(), t, deadline);
       if (ec) {
-        out.error = (ec == beast::error::timeout ? std::string("timed out connecting to ") : std::string("cannot connect to ")) +
-                    t.host + ":" + t.port + " (" + ec.message() + ")";
+        bool timed_out = ec == beast::error::timeout;
+        out.error = (timed_out ? std::string("timed out connecting to ") : std::string("cannot connect to ")) + t.host +
+                    ":" + t.port + " (" + ec.message() + ")";
+        out.failure = timed_out ? client_failure::timeout : client_failure::connect;
+        out.maybe_delivered = false;
         break;
       }
     }
     c->lowest().expires_at(deadline);
-    beast::error_code ec;
-    bool keep = false;
     out.headers.clear();
-    if (c->tls) std::tie(ec, keep) = co_await exchange(&*c->tls, c.get(), &req, &out, st->options.max_response_bytes);
-    else std::tie(ec, keep) = co_await exchange(&*c->plain, c.get(), &req, &out, st->options.max_response_bytes);
-    if (!ec) {
+    exchange_result x;
+    if (c->tls) x = co_await exchange(&*c->tls, c.get(), &req, &out, st->options.max_response_bytes);
+    else x = co_await exchange(&*c->plain, c.get(), &req, &out, st->options.max_response_bytes);
+    if (!x.ec) {
       out.error.clear();
-      if (keep && pool.size() < st->options.max_idle_per_host) {
+      out.failure = client_failure::none;
+      out.maybe_delivered = false;
+      if (x.keep_alive && pool.size() < st->options.max_idle_per_host) {
         c->lowest().expires_never();
         st->idle[key_of(t)].push_back(std::move(c));
       }
       done(std::move(out));
       co_return;
     }
-    bool got_some = keep;  // exchange reports whether part of a response arrived
+    bool timed_out = x.ec == beast::error::timeout;
     out.status = 0;
-    out.error = (ec == beast::error::timeout ? "timed out talking to " : "request to ") + t.host + ":" + t.port +
-                (ec == beast::error::timeout ? "" : " failed (" + ec.message() + ")");
-    if (!reused || got_some) break;
+    out.headers.clear();
+    out.body.clear();
+    out.maybe_delivered = x.written;
+    if (timed_out) out.failure = client_failure::timeout;
+    else if (x.got_some || x.ec == http::error::partial_message) out.failure = client_failure::truncated;
+    else if (x.ec.category() == beast::error_code(http::error::bad_version).category())
+      out.failure = client_failure::invalid;  // not HTTP, or over our limits
+    else out.failure = client_failure::closed;
+    out.error = (timed_out ? "timed out talking to " : "request to ") + t.host + ":" + t.port +
+                (timed_out ? "" : " failed (" + x.ec.message() + ")");
+    if (!reused || x.written || x.got_some || timed_out) break;
   }
   done(std::move(out));
 }
@@ -186,6 +235,18 @@ http_client::~http_client() = default;
 
 void http_client::send(client_request request, std::function<void(client_response)> done) {
   asio::co_spawn(state_->loop.context(), perform(state_, std::move(request), std::move(done)), asio::detached);
+}
+
+const char* to_string(client_failure f) {
+  switch (f) {
+    case client_failure::none: return "none";
+    case client_failure::connect: return "connect";
+    case client_failure::timeout: return "timeout";
+    case client_failure::closed: return "closed";
+    case client_failure::truncated: return "truncated";
+    case client_failure::invalid: return "invalid";
+  }
+  return "invalid";
 }
 
 std::string http_client::check_url(std::string_view url) {

@@ -26,11 +26,26 @@ struct client_request {
   std::chrono::milliseconds timeout{10000};  // connect + handshake + write + read, in all
 };
 
+// Why no response arrived.
+enum class client_failure {
+  none,
+  connect,    // no connection (refused, unreachable, TLS handshake): nothing was sent
+  timeout,    // the deadline passed
+  closed,     // the connection was closed or reset before a response arrived
+  truncated,  // part of a response arrived, then the connection ended
+  invalid,    // the URL may not be called, or the response was not HTTP
+};
+const char* to_string(client_failure f);
+
 struct client_response {
   int status = 0;  // 0 when no response arrived (see error)
   header_list headers;
   std::string body;
   std::string error;  // transport failure ("" when a response arrived)
+  client_failure failure = client_failure::none;
+  // No response, but the request had been written (at least in part): the server may
+  // have acted on it. A non-idempotent call must be reconciled before it is repeated.
+  bool maybe_delivered = false;
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };

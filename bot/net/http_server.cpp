@@ -190,7 +190,20 @@ awaitable<void> run_session(std::shared_ptr<http_server::state> st, std::shared_
     }
     bool keep_alive = client_keep_alive && !st->stopping;
     std::function<void()> written = std::move(pending->response->on_written);
+    auto fault = pending->response->inject;
+    if (fault == http_response::fault::reset) {
+      // Linger 0: close() sends RST, as a crashed or reset peer would.
+      beast::error_code ignored;
+      conn->stream.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+      conn->stream.socket().close(ignored);
+      break;
+    }
+    std::size_t body_size = pending->response->body.size();
     std::string bytes = serialize(std::move(*pending->response), version, keep_alive);
+    if (fault == http_response::fault::truncate) {
+      bytes.resize(bytes.size() - (body_size + 1) / 2);
+      keep_alive = false;
+    }
     conn->stream.expires_after(o.read_timeout);
     auto [wec, wn] = co_await asio::async_write(conn->stream, asio::buffer(bytes), tuple_awaitable);
     (void)wn;

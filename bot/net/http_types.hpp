@@ -34,6 +34,14 @@ struct http_response {
   header_list headers;  // extra headers (Location, x-slack-no-retry, ...)
   // Called on the loop once the response has been written (or the write failed).
   std::function<void()> on_written;
+  // What kind of request this answered (e.g. event_callback, command), for
+  // mlpath_inbound_requests_total; "" = decided by the route.
+  std::string metric_kind;
+  // A broken answer, for test fakes that play a failing platform: `reset` closes the
+  // connection with a TCP reset instead of answering; `truncate` sends the head and half
+  // the body, then closes.
+  enum class fault { none, reset, truncate };
+  fault inject = fault::none;
 };
 
 // Must be called exactly once, on the event loop's thread.

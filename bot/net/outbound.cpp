@@ -54,4 +54,11 @@ void configure_client_tls(boost::asio::ssl::context& ctx, const std::string& ca_
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
 }
 
+std::string check_ca_file(const std::string& ca_file) {
+  boost::asio::ssl::context ctx{boost::asio::ssl::context::tls_client};
+  boost::system::error_code ec;
+  ctx.load_verify_file(ca_file, ec);
+  return ec ? ec.message() : std::string();
+}
+
 }  // namespace mlpath::net

@@ -30,4 +30,7 @@ std::variant<outbound_url, std::string> parse_outbound_url(std::string_view url,
 // `ca_file` cannot be loaded.
 void configure_client_tls(boost::asio::ssl::context& ctx, const std::string& ca_file);
 
+// "" when `ca_file` holds certificates a TLS context can load; otherwise why not.
+std::string check_ca_file(const std::string& ca_file);
+
 }  // namespace mlpath::net

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/common/overloaded.hpp"
+#include "bot/observe/log.hpp"
 
 #include <algorithm>
 
@@ -11,12 +12,6 @@ namespace mlpath {
 outbox_dispatcher::outbox_dispatcher(net::event_loop& loop, storage::store& store, metrics& m, wall_clock_fn now,
                                      options o)
     : loop_(loop), store_(store), metrics_(m), now_(std::move(now)), options_(o) {
-  metrics_.describe("mlpath_outbox_sent_total", "counter", "Outbox messages sent, by platform");
-  metrics_.describe("mlpath_outbox_failed_total", "counter", "Outbox messages given up on, by platform");
-  metrics_.describe("mlpath_outbox_retries_total", "counter", "Outbox send attempts that will be retried");
-  metrics_.describe("mlpath_outbox_depth", "gauge", "Outbox messages neither sent nor given up on (from the store)");
-  metrics_.describe("mlpath_outbox_oldest_age_seconds", "gauge",
-                    "Age of the oldest message still waiting in the outbox (from the store), 0 when empty");
 }
 
 void outbox_dispatcher::start() {
@@ -78,7 +73,8 @@ void outbox_dispatcher::refill() {
       auto& q = queues_[key];
       q.push_back(m.id);
       std::int64_t id = m.id;
-      pending_.emplace(id, entry{std::move(m), std::move(*what)});
+      bool reconcile = outbox::reconcilable(*what);
+      pending_.emplace(id, entry{std::move(m), std::move(*what), reconcile});
       if (q.size() == 1) runnable_.push_back(key);
     }
   } catch (const std::exception& e) {
@@ -86,50 +82,76 @@ void outbox_dispatcher::refill() {
   }
 }
 
-// Hands the message to its platform's sender; false when that platform is not
-// configured in this process.
+bool outbox_dispatcher::has_sender(const entry& e) const {
+  return std::holds_alternative<slack::outbound>(e.what) ? static_cast<bool>(slack_) : static_cast<bool>(discord_);
+}
+
+// Hands the message to its platform's sender (which must be configured).
 bool outbox_dispatcher::dispatch(std::int64_t id, const entry& e) {
   auto done = [this, id](send_result r) { finished(id, std::move(r)); };
-  return std::visit(adapters::overloaded{
-                        [&](const slack::outbound& m) {
-                          if (!slack_) return false;
-                          in_flight_.insert(id);
-                          slack_(e.record, m, std::move(done));
-                          return true;
-                        },
-                        [&](const discord::outbound& m) {
-                          if (!discord_) return false;
-                          in_flight_.insert(id);
-                          discord_(e.record, m, std::move(done));
-                          return true;
-                        },
-                    },
-                    e.what);
+  in_flight_.insert(id);
+  std::visit(adapters::overloaded{
+                 [&](const slack::outbound& m) { slack_(e.record, m, std::move(done)); },
+                 [&](const discord::outbound& m) { discord_(e.record, m, std::move(done)); },
+             },
+             e.what);
+  return true;
+}
+
+// Before a message that cannot be repeated blindly leaves, the store says it may have:
+// a crash between the platform's acceptance and our mark of it as sent then leads to a
+// lookup on the next start, not a second post. One transaction for the whole round.
+bool outbox_dispatcher::mark_in_doubt(const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return true;
+  try {
+    storage::batch_guard batch(store_);
+    for (auto id : ids) store_.outbox_doubt(id, true);
+    batch.commit();
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("outbox: cannot record {} sends before making them ({}); holding them", ids.size(), e.what());
+    return false;
+  }
 }
 
 void outbox_dispatcher::run() {
   if (draining_) return;
   refill();
   auto now = now_();
-  while (!waiting_.empty() && waiting_.begin()->first <= now) {
+  // Due now, or further ahead than any wait we schedule (the clock went back).
+  while (!waiting_.empty() && (waiting_.begin()->first <= now || waiting_.begin()->first > now + options_.longest_wait)) {
     runnable_.push_back(waiting_.begin()->second);
     waiting_.erase(waiting_.begin());
   }
-  while (!runnable_.empty() && in_flight_.size() < options_.max_in_flight) {
+  std::vector<std::pair<std::string, std::int64_t>> round;
+  std::vector<std::int64_t> to_mark;
+  while (!runnable_.empty() && in_flight_.size() + round.size() < options_.max_in_flight) {
     std::string key = std::move(runnable_.front());
     runnable_.pop_front();
     auto q = queues_.find(key);
     if (q == queues_.end() || q->second.empty()) continue;
     std::int64_t id = q->second.front();
     if (in_flight_.count(id)) continue;
-    const entry& e = pending_.at(id);
+    entry& e = pending_.at(id);
+    // A next attempt further ahead than any wait we schedule: the clock went back.
+    if (e.record.next_attempt_at > now + options_.longest_wait) e.record.next_attempt_at = now;
     if (e.record.next_attempt_at > now) {
       waiting_.emplace(e.record.next_attempt_at, key);
       continue;
     }
     // That platform is not configured in this process; look again in a minute.
-    if (!dispatch(id, e)) waiting_.emplace(now + std::chrono::minutes(1), key);
+    if (!has_sender(e)) {
+      waiting_.emplace(now + std::chrono::minutes(1), key);
+      continue;
+    }
+    if (e.reconcilable && !e.record.in_doubt) to_mark.push_back(id);
+    round.emplace_back(std::move(key), id);
   }
+  if (!mark_in_doubt(to_mark)) {
+    for (auto& [key, id] : round) waiting_.emplace(now + std::chrono::seconds(1), std::move(key));
+    return;
+  }
+  for (auto& [key, id] : round) dispatch(id, pending_.at(id));
 }
 
 void outbox_dispatcher::finished(std::int64_t id, send_result r) {
@@ -137,6 +159,8 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   storage::outbox_message& m = it->second.record;
+  std::string outbox_id = std::to_string(id);
+  logs::log_scope context{{"platform", m.platform}, {"team", m.tenant}, {"outbox_id", outbox_id}};
   std::string key = queue_of(m);
   std::string platform_label = "platform=\"" + m.platform + "\"";
   auto now = now_();
@@ -153,7 +177,7 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
         break;
       case send_result::status::retry: {
         m.attempts += 1;
-        if (now - m.created_at >= options_.give_up_after) {
+        if (now - m.created_at >= options_.give_up_after && m.attempts >= options_.min_attempts_to_give_up) {
           spdlog::warn("outbox: giving up on message {} ({}) after {} attempts over a day: {}", id, m.kind, m.attempts,
                        r.error);
           metrics_.count("mlpath_outbox_failed_total", platform_label);
@@ -162,9 +186,20 @@ void outbox_dispatcher::finished(std::int64_t id, send_result r) {
         }
         std::uniform_real_distribution<double> draw(0.0, 1.0);
         auto wait = std::chrono::ceil<std::chrono::seconds>(options_.backoff.delay(m.attempts, draw(random_)));
-        m.next_attempt_at = now + std::max(wait, r.retry_after);
-        metrics_.count("mlpath_outbox_retries_total", platform_label);
-        store_.outbox_retry(id, m.attempts, m.next_attempt_at, r.error);
+        // A platform's Retry-After is honoured up to an hour (a longer one would look like
+        // a clock that jumped back).
+        auto asked = std::min<std::chrono::seconds>(r.retry_after, std::chrono::hours(1));
+        m.next_attempt_at = now + std::max(wait, asked);
+        {
+          // The message's doubt goes with its retry: cleared when the failure delivered
+          // nothing for certain, kept when the platform may have it.
+          m.in_doubt = r.uncertain && it->second.reconcilable;
+          storage::batch_guard batch(store_);
+          store_.outbox_retry(id, m.attempts, m.next_attempt_at, r.error);
+          if (m.in_doubt) store_.outbox_doubt(id, true);
+          batch.commit();
+        }
+        metrics_.count("mlpath_outbound_retries_total", platform_label + ",reason=\"" + r.reason + "\"");
         waiting_.emplace(m.next_attempt_at, key);
         done = false;
         break;

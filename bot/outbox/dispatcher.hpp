@@ -37,6 +37,12 @@ class outbox_dispatcher {
     adapters::backoff_policy backoff{std::chrono::seconds(2), std::chrono::minutes(5),
                                      adapters::backoff_policy::jitter::equal};
     std::chrono::milliseconds sweep_every{1000};
+    // A day by the wall clock is not enough to give up: a clock that jumps forward must
+    // not end messages that were tried once. (10 tries span about 20 minutes of backoff.)
+    int min_attempts_to_give_up = 10;
+    // No retry is scheduled further ahead than this (backoff cap, longest Retry-After); a
+    // next attempt beyond it means the clock jumped back, and the message is due now.
+    std::chrono::seconds longest_wait{std::chrono::hours(1) + std::chrono::minutes(5)};
   };
 
   // One per platform; `record` is the stored row (id, person, tenant), `what` its message.
@@ -56,14 +62,17 @@ class outbox_dispatcher {
 
  private:
   struct entry {
-    storage::outbox_message record;
+    storage::outbox_message record;  // record.in_doubt: an earlier send may have landed
     outbox::message what;
+    bool reconcilable = false;  // outbox::reconcilable(what)
   };
 
   void run();
   void sweep();
   void refill();
   bool dispatch(std::int64_t id, const entry& e);
+  bool has_sender(const entry& e) const;
+  bool mark_in_doubt(const std::vector<std::int64_t>& ids);
   void finished(std::int64_t id, send_result r);
   void flush_marks();
   static std::string queue_of(const storage::outbox_message& m);

@@ -6,6 +6,11 @@ namespace mlpath::outbox {
 
 const char* platform_of(const message& m) { return m.index() == 0 ? "slack" : "discord"; }
 
+bool reconcilable(const message& m) {
+  const auto* s = std::get_if<slack::outbound>(&m);
+  return s && std::holds_alternative<slack::post_message>(*s);
+}
+
 storage::outbox_message to_record(const message& m, std::int64_t user_id, std::string tenant,
                                   dialogs::timestamp send_at) {
   storage::outbox_message r;

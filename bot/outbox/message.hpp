@@ -21,6 +21,12 @@ using message = std::variant<slack::outbound, discord::outbound>;
 
 const char* platform_of(const message& m);  // slack, discord
 
+// A message that must not be sent twice blindly and can be looked up on its platform
+// (a Slack post, found by its metadata): marked in_doubt before each send, and
+// reconciled before it is sent again when an earlier send's outcome is unknown. Discord
+// posts need no mark: their nonce makes a repeat harmless.
+bool reconcilable(const message& m);
+
 // The row to store with a turn. `user_id` 0 ties it to nobody (a gateway interaction's
 // callback); `send_at` is the earliest time it may go.
 storage::outbox_message to_record(const message& m, std::int64_t user_id, std::string tenant,

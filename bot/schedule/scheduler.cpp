@@ -53,19 +53,28 @@ void scheduler::start() {
 }
 
 void scheduler::wake() {
-  if (wake_posted_) return;
+  if (wake_posted_ || stopped_) return;
   wake_posted_ = true;
   loop_.post([this] {
     wake_posted_ = false;
+    if (stopped_) return;
     run_once();
     arm();
   });
+}
+
+void scheduler::stop() {
+  stopped_ = true;
+  if (armed_) loop_.cancel(timer_);
+  armed_ = false;
 }
 
 // Sleeps until the earliest due work (at most longest_sleep, so a wall-clock jump or a
 // missed wake-up is caught within a minute).
 void scheduler::arm() {
   if (armed_) loop_.cancel(timer_);
+  armed_ = false;
+  if (stopped_) return;
   auto now = now_();
   dialogs::timestamp next = now + options_.longest_sleep;
   try {

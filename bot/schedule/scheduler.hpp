@@ -43,6 +43,7 @@ class scheduler {
   void add_platform(const std::string& platform, dm_renderer r);
   void start();  // arms the timer
   void wake();   // a schedule changed: look again now
+  void stop();   // nothing more (a graceful stop); what is due goes out after the restart
 
   // Everything due now, done now; returns how many people got something. For the timer,
   // tests and the benchmark.
@@ -68,6 +69,7 @@ class scheduler {
   std::uint64_t timer_ = 0;
   bool armed_ = false;
   bool wake_posted_ = false;
+  bool stopped_ = false;
   double lag_seconds_ = 0;  // how late the last due check-in went out
 };
 

@@ -6,6 +6,7 @@
 
 #include "adapters/slack/signature.hpp"
 #include "bot/net/crypto.hpp"
+#include "bot/observe/log.hpp"
 
 namespace mlpath {
 
@@ -20,14 +21,13 @@ slack_ingress::slack_ingress(net::event_loop& loop, storage::store& store, slack
       metrics_(m),
       signing_secret_(std::move(signing_secret)),
       now_(std::move(now)) {
-  metrics_.describe("mlpath_slack_events_total", "counter", "Slack requests by kind and outcome");
-  metrics_.describe("mlpath_ack_seconds", "histogram", "Time from a whole request read to its acknowledgement");
 }
 
-void slack_ingress::answer(net::http_reply& reply, net::http_response res,
-                           std::chrono::steady_clock::time_point received) {
+void slack_ingress::answer(net::http_reply& reply, net::http_response res, std::chrono::steady_clock::time_point received,
+                           std::string_view kind) {
   auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count();
-  metrics_.observe("mlpath_ack_seconds", "route=\"/slack/events\"", elapsed);
+  metrics_.observe("mlpath_ack_latency_seconds", "route=\"/slack/events\"", elapsed);
+  res.metric_kind = kind;
   reply(std::move(res));
 }
 
@@ -36,24 +36,22 @@ void slack_ingress::handle_events(net::http_request&& req, net::http_reply reply
   std::string_view content_type = req.header("Content-Type");
   // Slack's certificate check carries no event and changes nothing: answered first.
   if (slack::is_ssl_check(content_type, req.body)) {
-    metrics_.count("mlpath_slack_events_total", "kind=\"ssl_check\",outcome=\"ok\"");
-    answer(reply, net::text_response(200, ""), received);
+    answer(reply, net::text_response(200, ""), received, "ssl_check");
     return;
   }
   auto verdict = slack::verify_request(net::crypto_primitives(), signing_secret_, req.header("X-Slack-Request-Timestamp"),
                                        req.header("X-Slack-Signature"), req.body, now_());
   if (verdict != slack::verify_result::ok) {
-    metrics_.count("mlpath_slack_events_total", "kind=\"unknown\",outcome=\"unauthorized\"");
+    logs::log_scope context{{"platform", "slack"}};
     spdlog::warn("slack: rejected a request: {}", slack::to_string(verdict));
-    answer(reply, net::text_response(401, "invalid signature"), received);
+    answer(reply, net::text_response(401, "invalid signature"), received, "unverified");
     return;
   }
   auto parsed = slack::parse_inbound(content_type, req.body);
   if (auto* failure = std::get_if<slack::parse_failure>(&parsed)) {
-    metrics_.count("mlpath_slack_events_total", "kind=\"unknown\",outcome=\"rejected\"");
     auto res = net::text_response(failure->status, failure->reason);
     res.headers.emplace_back("x-slack-no-retry", "1");
-    answer(reply, std::move(res), received);
+    answer(reply, std::move(res), received, "malformed");
     return;
   }
   slack::inbound in = std::move(std::get<slack::inbound>(parsed));
@@ -62,25 +60,22 @@ void slack_ingress::handle_events(net::http_request&& req, net::http_reply reply
   std::string dedupe_id;
   switch (in.kind) {
     case slack::inbound_kind::url_verification: {
-      metrics_.count("mlpath_slack_events_total", "kind=\"url_verification\",outcome=\"ok\"");
       net::http_response challenge;
       challenge.content_type = "application/json";
       challenge.body = json::serialize(json::object{{"challenge", in.challenge}});
-      answer(reply, std::move(challenge), received);
+      answer(reply, std::move(challenge), received, kind);
       return;
     }
     case slack::inbound_kind::ssl_check:
-      answer(reply, std::move(ack), received);
+      answer(reply, std::move(ack), received, kind);
       return;
     case slack::inbound_kind::app_rate_limited:
       spdlog::warn("slack: Slack reports it is rate-limiting events for team {}", in.team_id);
-      metrics_.count("mlpath_slack_events_total", "kind=\"app_rate_limited\",outcome=\"ok\"");
-      answer(reply, std::move(ack), received);
+      answer(reply, std::move(ack), received, kind);
       return;
     case slack::inbound_kind::unsupported:
     case slack::inbound_kind::view_closed:
-      metrics_.count("mlpath_slack_events_total", "kind=\"" + kind + "\",outcome=\"ignored\"");
-      answer(reply, std::move(ack), received);
+      answer(reply, std::move(ack), received, kind);
       return;
     case slack::inbound_kind::event_callback:
       dedupe_id = in.event_id;
@@ -102,7 +97,7 @@ void slack_ingress::handle_events(net::http_request&& req, net::http_reply reply
     // No id to deduplicate by: fall back to the signature, unique per body and timestamp.
     dedupe_id = "sig:" + std::string(req.header("X-Slack-Signature"));
   }
-  metrics_.count("mlpath_slack_events_total", "kind=\"" + kind + "\",outcome=\"accepted\"");
+  ack.metric_kind = kind;
   storage::inbox_event ev{"slack", std::move(dedupe_id), std::string(content_type), std::move(req.body), now_()};
   acks_.push_back({std::move(ev), std::move(in), std::move(ack), std::move(reply), received});
   if (!flush_scheduled_) {
@@ -125,17 +120,26 @@ void slack_ingress::flush_acks() {
     g.commit();
   } catch (const std::exception& e) {
     stored = false;
-    spdlog::error("slack: cannot store {} inbound events: {}", batch.size(), e.what());
+    logs::log_scope context{{"platform", "slack"}};
+    spdlog::error("slack: cannot store {} inbound events (answered 500, Slack retries): {}", batch.size(), e.what());
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& p = batch[i];
     if (!stored) {
       // Not stored, so not acknowledged: Slack will retry.
-      answer(p.reply, net::text_response(500, "storage unavailable"), p.received);
+      answer(p.reply, net::text_response(500, "storage unavailable"), p.received, p.response.metric_kind);
       continue;
     }
-    if (!fresh[i]) metrics_.count("mlpath_slack_events_total", "kind=\"duplicate\",outcome=\"dropped\"");
-    answer(p.reply, std::move(p.response), p.received);
+    if (!fresh[i]) metrics_.count("mlpath_inbound_duplicates_total", "platform=\"slack\"");
+    std::string kind = p.response.metric_kind;
+    answer(p.reply, std::move(p.response), p.received, kind);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p.received).count();
+      std::string latency = std::to_string(static_cast<long long>(ms + 0.5));
+      logs::log_scope context{
+          {"platform", "slack"}, {"team", p.parsed.team_id}, {"event_id", p.event.event_id}, {"latency_ms", latency}};
+      spdlog::debug("slack: acknowledged {}{}", kind, fresh[i] ? "" : " (a duplicate, dropped)");
+    }
     if (fresh[i]) processor_.accept(std::move(p.event), std::move(p.parsed));
   }
 }

@@ -35,7 +35,8 @@ class slack_ingress {
     std::chrono::steady_clock::time_point received;
   };
 
-  void answer(net::http_reply& reply, net::http_response res, std::chrono::steady_clock::time_point received);
+  void answer(net::http_reply& reply, net::http_response res, std::chrono::steady_clock::time_point received,
+              std::string_view kind);
   void flush_acks();
 
   net::event_loop& loop_;

@@ -66,6 +66,7 @@ void slack_oauth::handle_install(net::http_request&& req, net::http_reply reply)
   u.params().append({"client_id", settings_.client_id});
   u.params().append({"scope", install_scopes});
   u.params().append({"state", state});
+  if (!settings_.redirect_uri.empty()) u.params().append({"redirect_uri", settings_.redirect_uri});
   net::http_response res = html_response(302, "Redirecting to Slack", "Continue to <a href=\"" + std::string(u.buffer()) + "\">Slack</a>.");
   res.headers.emplace_back("Location", std::string(u.buffer()));
   // Binds the state to this browser, as Bolt's install provider does.
@@ -93,8 +94,11 @@ void slack_oauth::handle_redirect(net::http_request&& req, net::http_reply reply
     reply(html_response(400, "Installation link expired", "Please start again from the install link."));
     return;
   }
-  api_.call_form("", "", "oauth.v2.access",
-                 {{"client_id", settings_.client_id}, {"client_secret", settings_.client_secret}, {"code", code}},
+  std::vector<std::pair<std::string, std::string>> exchange{
+      {"client_id", settings_.client_id}, {"client_secret", settings_.client_secret}, {"code", code}};
+  // Slack requires the same redirect_uri in the exchange as in the authorize request.
+  if (!settings_.redirect_uri.empty()) exchange.emplace_back("redirect_uri", settings_.redirect_uri);
+  api_.call_form("", "", "oauth.v2.access", std::move(exchange),
                  [this, reply](const slack::api_response& r) mutable {
                    if (!r.ok || r.access_token.empty()) {
                      spdlog::warn("slack: OAuth exchange failed: {}", r.error);

@@ -21,6 +21,7 @@ class slack_oauth {
   struct settings {
     std::string client_id;
     std::string client_secret;
+    std::string redirect_uri;  // MLPATH_PUBLIC_URL + /slack/oauth_redirect; "" = the app's configured one
     std::string authorize_url = "https://slack.com/oauth/v2/authorize";
   };
 

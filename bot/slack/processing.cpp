@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/slack/outbound.hpp"
+#include "bot/observe/log.hpp"
 
 namespace mlpath {
 namespace {
@@ -68,10 +69,13 @@ void slack_processor::process_batch() {
     for (std::size_t i = 0; i < n; ++i) {
       try {
         process(work_[i]);
+      } catch (const storage::storage_error&) {
+        throw;  // the database failed, not the event: the whole batch is tried again
       } catch (const std::exception& e) {
         // A poison event must not be retried forever: record it and move on.
+        logs::log_scope context{{"platform", "slack"}, {"event_id", work_[i].event.event_id}};
         spdlog::error("slack: event {} could not be processed: {}", work_[i].event.event_id, e.what());
-        metrics_.count("mlpath_slack_events_total", "kind=\"event\",outcome=\"failed\"");
+        metrics_.count("mlpath_inbound_failed_total", "platform=\"slack\"");
         store_.inbox_done("slack", work_[i].event.event_id, now_());
       }
     }
@@ -99,6 +103,7 @@ void slack_processor::process(const work_item& w) {
     reparsed = std::move(std::get<slack::inbound>(parsed));
   }
   const slack::inbound& in = w.parsed ? *w.parsed : *reparsed;
+  logs::log_scope context{{"platform", "slack"}, {"team", in.team_id}, {"event_id", w.event.event_id}};
   slack::mapped m = slack::map_inbound(in, workspaces_.identity(in.team_id));
   switch (m.action) {
     case slack::mapped_action::ignore:

@@ -17,9 +17,16 @@ send_result result_of(const slack::api_response& r) {
   std::string why = r.error;
   if (!r.needed.empty()) why += " (needs scope " + r.needed + ")";
   for (const auto& msg : r.messages) why += "; " + msg;
-  if (r.transient()) return send_result::again(why, r.retry_after.value_or(std::chrono::seconds(0)));
+  if (r.maybe_delivered) return send_result::unknown(why).because(r.retry_reason());
+  if (r.transient()) return send_result::again(why, r.retry_after.value_or(std::chrono::seconds(0))).because(r.retry_reason());
   return send_result::give_up(why);
 }
+
+// How far before a message's creation its post may appear in the channel's history:
+// Slack's clock and ours may disagree by this much.
+constexpr std::chrono::minutes clock_margin{15};
+// conversations.history pages looked through before concluding the post is absent.
+constexpr int max_history_pages = 5;
 
 // The message may be gone or too old to edit; the record of an answer is a nicety.
 bool update_not_possible(const slack::api_response& r) {
@@ -33,8 +40,8 @@ json::object with(json::object payload, std::initializer_list<std::pair<const ch
 
 }  // namespace
 
-slack_sender::slack_sender(storage::store& store, slack_web_client& api, slack_workspaces& workspaces)
-    : store_(store), api_(api), workspaces_(workspaces) {}
+slack_sender::slack_sender(storage::store& store, slack_web_client& api, slack_workspaces& workspaces, metrics& m)
+    : store_(store), api_(api), workspaces_(workspaces), metrics_(m) {}
 
 void slack_sender::send(const storage::outbox_message& record, const slack::outbound& what, send_done done) {
   std::string token = workspaces_.token_for(record.tenant);
@@ -111,21 +118,73 @@ void slack_sender::update(const std::string& team, const std::string& token, con
 
 void slack_sender::post(const storage::outbox_message& record, const slack::post_message& m, std::string channel,
                         send_done done) {
+  if (record.in_doubt) {
+    // An earlier send may have reached Slack: look for it before posting again.
+    reconcile(record, m, std::move(channel), {}, 1, std::move(done));
+    return;
+  }
   std::string token = workspaces_.token_for(record.tenant);
+  json::object payload = with(m.payload, {{"channel", channel}});
+  payload["metadata"] = slack::outbox_metadata(record.id);
   api_.call_json(
-      record.tenant, token, "chat.postMessage", json::serialize(with(m.payload, {{"channel", channel}})),
+      record.tenant, token, "chat.postMessage", json::serialize(payload),
       [this, record, ref = m.ref, channel, done](const slack::api_response& r) {
-        if (r.ok && !ref.empty() && record.user_id) {
-          try {
-            store_.remember_message(record.user_id, ref, r.channel_id.empty() ? channel : r.channel_id, r.ts);
-          } catch (const std::exception& e) {
-            spdlog::warn("slack: cannot remember a posted message: {}", e.what());
-          }
-        }
+        if (r.ok) remember(record, ref, r.channel_id.empty() ? channel : r.channel_id, r.ts);
         if (!r.warning.empty()) spdlog::warn("slack: chat.postMessage warning: {}", r.warning);
         done(result_of(r));
       },
       channel);
+}
+
+void slack_sender::remember(const storage::outbox_message& record, const std::string& ref, const std::string& channel,
+                            const std::string& ts) {
+  if (ref.empty() || !record.user_id) return;
+  try {
+    store_.remember_message(record.user_id, ref, channel, ts);
+  } catch (const std::exception& e) {
+    spdlog::warn("slack: cannot remember a posted message: {}", e.what());
+  }
+}
+
+void slack_sender::reconcile(const storage::outbox_message& record, const slack::post_message& m, std::string channel,
+                             std::string cursor, int page, send_done done) {
+  std::string token = workspaces_.token_for(record.tenant);
+  auto oldest = std::chrono::duration_cast<std::chrono::seconds>((record.created_at - clock_margin).time_since_epoch());
+  std::vector<std::pair<std::string, std::string>> args{{"channel", channel},
+                                                        {"include_all_metadata", "true"},
+                                                        {"oldest", std::to_string(std::max<long long>(0, oldest.count()))},
+                                                        {"limit", "100"}};
+  if (!cursor.empty()) args.emplace_back("cursor", cursor);
+  api_.call_form(
+      record.tenant, token, "conversations.history", std::move(args),
+      [this, record, m, channel, page, done](const slack::api_response& r) {
+        if (!r.ok && r.transient()) {
+          // Still unknown: keep the doubt and ask again later.
+          done(send_result::unknown("looking for an earlier send: " + r.error).because(r.retry_reason()));
+          return;
+        }
+        if (r.ok) {
+          if (auto ts = slack::find_outbox_post(r, record.id)) {
+            spdlog::info("slack: message {} had reached Slack before (ts {}); not posting it again", record.id, *ts);
+            metrics_.count("mlpath_outbox_reconciled_total", "outcome=\"found\"");
+            remember(record, m.ref, channel, *ts);
+            done(send_result::ok());
+            return;
+          }
+          if (!r.next_cursor.empty() && page < max_history_pages) {
+            reconcile(record, m, channel, r.next_cursor, page + 1, done);
+            return;
+          }
+          metrics_.count("mlpath_outbox_reconciled_total", "outcome=\"absent\"");
+        } else {
+          // The history cannot be read (a missing scope, say): a possible duplicate is
+          // better than a lost reply.
+          spdlog::warn("slack: cannot look for an earlier send of message {} ({}); posting it", record.id, r.error);
+        }
+        storage::outbox_message sure = record;
+        sure.in_doubt = false;
+        post(sure, m, channel, done);
+      });
 }
 
 }  // namespace mlpath

@@ -8,8 +8,8 @@ slack_service::slack_service(net::event_loop& loop, storage::store& store, conve
     : workspaces_(loop, store, api, s.bot_token, now),
       processor_(loop, store, conversations, workspaces_, api, outbox, m, now),
       ingress_(loop, store, workspaces_, processor_, m, s.signing_secret, now),
-      sender_(store, api, workspaces_),
-      oauth_(api, workspaces_, {s.client_id, s.client_secret}, now) {
+      sender_(store, api, workspaces_, m),
+      oauth_(api, workspaces_, {s.client_id, s.client_secret, s.redirect_uri}, now) {
   outbox.set_sender([this](const storage::outbox_message& record, const slack::outbound& what, send_done done) {
     sender_.send(record, what, std::move(done));
   });

@@ -25,6 +25,7 @@ class slack_service {
     std::string bot_token;  // single workspace; "" with OAuth installs
     std::string client_id;  // OAuth v2
     std::string client_secret;
+    std::string redirect_uri;  // "" = the app's configured Redirect URL
   };
 
   // Registers itself as the outbox's Slack sender.

@@ -17,8 +17,6 @@ slack_web_client::slack_web_client(net::event_loop& loop, net::http_client& http
                                    options o, steady_clock_fn clock)
     : loop_(loop), http_(http), base_(std::move(api_base)), metrics_(m), options_(o), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
-  metrics_.describe("mlpath_outbound_requests_total", "counter", "Outbound API calls by platform, method and status");
-  metrics_.describe("mlpath_outbound_429_total", "counter", "Outbound calls answered with 429 (rate limited)");
 }
 
 void slack_web_client::call_json(std::string team, std::string token, std::string method, std::string json_body,
@@ -64,26 +62,38 @@ void slack_web_client::send(std::shared_ptr<call> c) {
   http_.send(std::move(req), [this, c](net::client_response res) { finish(c, std::move(res)); });
 }
 
+namespace {
+
+// Calls that must not be repeated blindly when their outcome is unknown: each would post
+// again. The outbox reconciles them instead (slack_sender).
+bool repeatable(std::string_view method) { return method != "chat.postMessage" && method != "chat.postEphemeral"; }
+
+}  // namespace
+
 void slack_web_client::finish(std::shared_ptr<call> c, net::client_response res) {
   slack::api_response r;
   if (res.status == 0) {
     r.http_status = 0;
     r.ok = false;
     r.error = "transport_error";
+    r.transport_failure = net::to_string(res.failure);
+    r.maybe_delivered = res.maybe_delivered;
     r.messages.push_back(res.error);
   } else {
     r = slack::parse_api_response(res.status, res.header("Retry-After"), res.body);
   }
   metrics_.count("mlpath_outbound_requests_total",
                  "platform=\"slack\",method=\"" + c->method + "\",status=\"" + std::to_string(res.status) + "\"");
-  bool transient = res.status == 0 || r.transient();
+  bool transient = r.transient();
   if (res.status == 429) {
-    metrics_.count("mlpath_outbound_429_total", "platform=\"slack\",method=\"" + c->method + "\"");
+    metrics_.count("mlpath_outbound_429_total", "platform=\"slack\"");
     auto wait = r.retry_after.value_or(std::chrono::seconds(1));
     limiter_.blocked(c->team, c->method, wait, clock_());
     if (wait > options_.longest_wait) transient = false;  // hand it back: the outbox waits durably
   }
+  if (r.maybe_delivered && !repeatable(c->method)) transient = false;  // hand it back for reconciliation
   if (transient && c->attempts < options_.max_attempts) {
+    metrics_.count("mlpath_outbound_retries_total", "platform=\"slack\",reason=\"" + r.retry_reason() + "\"");
     if (res.status == 429) {
       // The limiter now holds the call until Retry-After has passed.
       attempt(c);

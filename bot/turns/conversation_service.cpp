@@ -62,6 +62,7 @@ conversation_service::outcome conversation_service::handle(const storage::user_r
     try {
       store_.save_turn(t);
       if (t.checkins_changed && checkins_changed_) checkins_changed_(before.state.checkins, t.state.checkins);
+      ++turns_;
       return out;
     } catch (const storage::conflict_error&) {
       if (attempt >= 3) throw;

@@ -4,6 +4,7 @@
 //
 // Threading: use from one thread at a time (it shares the store).
 
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -33,6 +34,8 @@ class conversation_service {
                  const turn_hook& hook = {});
 
   const dialogs::engine& engine() const { return engine_; }
+  // Turns saved so far (mlpath_engine_turns_total).
+  std::uint64_t turns() const { return turns_; }
 
   // Called after a turn that changed someone's check-ins was saved, with the book before
   // and after (the scheduler re-arms its timer and counts answers and pauses).
@@ -43,6 +46,7 @@ class conversation_service {
   const dialogs::engine& engine_;
   storage::store& store_;
   checkins_changed_fn checkins_changed_;
+  std::uint64_t turns_ = 0;
 };
 
 }  // namespace mlpath
