@@ -250,6 +250,11 @@ CREATE TABLE service_state (
   updated_at INTEGER NOT NULL
 );
 )sql",
+    // 8: when a person first opened mlpath's home page (Slack's App Home tab): the
+    // welcome is shown once. Part of the person's data, erased with them.
+    R"sql(
+ALTER TABLE users ADD COLUMN home_opened_at INTEGER;
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -1162,6 +1167,15 @@ class sqlite_store final : public store {
       q.bind(3, user_id);
       q.bind(4, secs(now));
       q.exec();
+    });
+  }
+
+  bool first_home_visit(std::int64_t user_id, timestamp now) override {
+    return guard([&] {
+      auto& q = cached("UPDATE users SET home_opened_at = ? WHERE id = ? AND home_opened_at IS NULL");
+      q.bind(1, secs(now));
+      q.bind(2, user_id);
+      return q.exec() > 0;
     });
   }
 

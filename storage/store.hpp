@@ -258,6 +258,8 @@ class store {
   virtual void note_community_member(std::string_view platform, std::string_view community, std::int64_t user_id,
                                      timestamp now) = 0;
   virtual community_counts community_stats(std::string_view platform, std::string_view community) = 0;
+  // Marks the person's first visit to their home page; true only the first time.
+  virtual bool first_home_visit(std::int64_t user_id, timestamp now) = 0;
   // The person cannot be messaged any more (e.g. Discord 50007): pause their check-ins
   // with the reason, told to them the next time they talk to the bot.
   virtual void pause_checkins(std::int64_t user_id, std::string_view reason) = 0;

@@ -72,6 +72,7 @@ class forwarding_store : public storage::store {
     return s_.community_stats(platform, community);
   }
   void pause_checkins(std::int64_t user_id, std::string_view reason) override { s_.pause_checkins(user_id, reason); }
+  bool first_home_visit(std::int64_t user_id, storage::timestamp now) override { return s_.first_home_visit(user_id, now); }
   std::vector<storage::due_checkin> due_checkins(storage::timestamp now, const std::vector<std::string>& platforms,
                                                  std::size_t limit) override {
     return s_.due_checkins(now, platforms, limit);
