@@ -315,7 +315,9 @@ class turn {
     } else if (word == "help") {
       say(help_text);
     } else if (word == "share" || word == "stats") {
-      say("That command works in Discord servers, not here.");
+      say(word == "share" ? "Say that in a channel or server (/mlpath share) to post a card there that invites people "
+                            "to take the reflection."
+                          : "Community numbers belong to a server or workspace: say /mlpath stats there.");
     } else {
       error("I do not know \"" + shorten(word) + "\". Say help to see what I understand.");
     }

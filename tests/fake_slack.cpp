@@ -42,6 +42,11 @@ void fake_slack::break_always(const std::string& method, net::http_response::fau
   breaking_[method] = {fault, acted};
 }
 
+void fake_slack::socket_mode_urls(std::function<std::string()> next_url) {
+  std::lock_guard lock(mu_);
+  socket_url_ = std::move(next_url);
+}
+
 void fake_slack::clear_failures() {
   std::lock_guard lock(mu_);
   failing_.clear();
@@ -157,6 +162,14 @@ void fake_slack::handle(net::http_request&& req, net::http_reply reply) {
       ok["messages"] = std::move(messages);
       ok["has_more"] = i < posts.size();
       ok["response_metadata"] = json::object{{"next_cursor", i < posts.size() ? std::to_string(i) : ""}};
+    } else if (method == "apps.connections.open") {
+      std::function<std::string()> next;
+      {
+        std::lock_guard lock(mu_);
+        next = socket_url_;
+      }
+      if (next) ok["url"] = next();
+      else ok = json::object{{"ok", false}, {"error", "invalid_auth"}};
     } else if (method == "users.info") {
       ok["user"] = json::object{{"id", "U1"}, {"tz", "Europe/Berlin"}};
     }
@@ -222,6 +235,13 @@ std::string slack_dm_event(const std::string& event_id, const std::string& user,
 
 std::string slack_button_press(const std::string& user, const std::string& value, const std::string& message_ts,
                                const std::string& trigger_id, const std::string& channel, const std::string& team) {
+  boost::urls::url u;
+  u.params().append({"payload", slack_button_press_json(user, value, message_ts, trigger_id, channel, team)});
+  return std::string(u.encoded_query());
+}
+
+std::string slack_button_press_json(const std::string& user, const std::string& value, const std::string& message_ts,
+                                    const std::string& trigger_id, const std::string& channel, const std::string& team) {
   json::object payload{
       {"type", "block_actions"},
       {"user", json::object{{"id", user}, {"username", "someone"}, {"team_id", team}}},
@@ -237,9 +257,7 @@ std::string slack_button_press(const std::string& user, const std::string& value
                                            {"action_ts", "1700000001.000001"}}}},
       {"state", json::object{{"values", json::object{}}}},
   };
-  boost::urls::url u;
-  u.params().append({"payload", json::serialize(payload)});
-  return std::string(u.encoded_query());
+  return json::serialize(payload);
 }
 
 }  // namespace mlpath::test

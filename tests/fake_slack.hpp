@@ -58,6 +58,8 @@ class fake_slack {
   // While set, every call of `method` is answered with `fault` (after acting on it when `acted`).
   void break_always(const std::string& method, net::http_response::fault fault, bool acted);
   void clear_failures();
+  // apps.connections.open answers ok with the URL this gives (a fake Socket Mode server's).
+  void socket_mode_urls(std::function<std::string()> next_url);
   // Posts accepted into `channel` so far (what conversations.history would show).
   std::size_t posts_in(const std::string& channel) const;
 
@@ -94,6 +96,7 @@ class fake_slack {
   };
   std::map<std::string, std::vector<posted>> channels_;  // oldest first
   int ts_counter_ = 0;
+  std::function<std::string()> socket_url_;
 };
 
 // Slack's JSON for a DM message event (channel_type im).
@@ -103,5 +106,9 @@ std::string slack_dm_event(const std::string& event_id, const std::string& user,
 std::string slack_button_press(const std::string& user, const std::string& value, const std::string& message_ts,
                                const std::string& trigger_id, const std::string& channel = "D0TEST",
                                const std::string& team = "T0TEST");
+// The same press as the JSON payload (what a Socket Mode interactive envelope carries).
+std::string slack_button_press_json(const std::string& user, const std::string& value, const std::string& message_ts,
+                                    const std::string& trigger_id, const std::string& channel = "D0TEST",
+                                    const std::string& team = "T0TEST");
 
 }  // namespace mlpath::test

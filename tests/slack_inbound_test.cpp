@@ -394,6 +394,36 @@ TEST_CASE("uninstall, revoked tokens and App Home", "[slack][mapping]") {
   CHECK(m.action == mapped_action::ignore);
   CHECK(!m.reason.empty());
   CHECK(fx::parse_ok(fx::json_type, json::serialize(envelope({{"type", "app_home_opened"}, {"tab", "home"}}))).tab == "home");
+  m = map_json(envelope({{"type", "app_home_opened"}, {"user", "U222"}, {"channel", "D111"}, {"tab", "home"}}));
+  CHECK(m.action == mapped_action::home);
+  CHECK(m.where.user.user == "U222");
+  CHECK(m.where.user.tenant == "T111");
+}
+
+TEST_CASE("share and stats: a card in the channel, the numbers for the workspace; a DM is no place to share",
+          "[slack][mapping]") {
+  auto command = [](std::string text, std::string channel) {
+    return map_inbound(fx::parse_ok(fx::form_type, "team_id=T1&channel_id=" + channel +
+                                                       "&user_id=U1&command=%2Fmlpath&text=" + fx::form_encode(text) +
+                                                       "&trigger_id=9.9"),
+                       self);
+  };
+  auto m = command("share", "C9");
+  CHECK(m.action == mapped_action::share);
+  CHECK(m.where.channel == "C9");
+  m = command("share", "D9");
+  CHECK(m.action == mapped_action::dialog);  // the engine says where sharing works
+  CHECK(m.input.command == "share");
+  CHECK(command("stats", "C9").action == mapped_action::stats);
+  CHECK(command("stats", "D9").action == mapped_action::stats);
+
+  // The card's Start button (no round) starts the presser's own reflection in their DM and
+  // never rewrites the public card.
+  auto press = map_payload(block_actions(button("cmd:start")));
+  REQUIRE(press.action == mapped_action::dialog);
+  CHECK(press.input.command == "start");
+  CHECK(press.where.channel.empty());
+  CHECK(press.where.message_ts.empty());
 }
 
 TEST_CASE("slash commands: /mlpath [word] continues in a DM", "[slack][mapping]") {
@@ -413,7 +443,7 @@ TEST_CASE("slash commands: /mlpath [word] continues in a DM", "[slack][mapping]"
   CHECK(m.where.trigger_id == "9.9");
   CHECK_FALSE(m.ack_text.empty());
 
-  for (std::string word : {"start", "resume", "status", "result", "back", "restart", "help", "delete", "checkin", "share"}) {
+  for (std::string word : {"start", "resume", "status", "result", "back", "restart", "help", "delete", "checkin"}) {
     m = command(word);
     INFO(word);
     CHECK(m.action == mapped_action::dialog);

@@ -502,7 +502,7 @@ json::object render_plan(const learning_plan& p, bool ephemeral) {
   return m.finish(ephemeral);
 }
 
-std::string count_text(long long n) { return n < 5 ? std::string("<5") : std::to_string(n); }
+using adapters::count_text;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/common/community.hpp"
 #include "dialogs/reply.hpp"
 
 namespace mlpath::discord {
@@ -28,12 +29,7 @@ boost::json::object render_text_modal(const dialogs::question_reply& q);
 // The public card a mentor shares: title, pitch, a Start button (custom_id cmd:start).
 boost::json::object render_share_card();
 
-struct community_stats {
-  long long started = 0;
-  long long finished = 0;
-  long long active_checkins = 0;
-  std::vector<std::pair<std::string, long long>> primary_roles;  // role display name -> people
-};
+using adapters::community_stats;
 // Aggregates only; any count below 5 is shown as "<5".
 boost::json::object render_stats(const community_stats& s, bool ephemeral);
 

@@ -514,4 +514,32 @@ json::object render_home(const home_reply& h) {
   return view;
 }
 
+json::object render_share_card() {
+  message m;
+  m.add(header("Find your path into machine learning"), true);
+  m.add(section("A short, private reflection: what energises you, the workday you picture, the ML fields that pull "
+                "you and the experience you bring. You get ranked role matches with the reasons and a learning plan "
+                "with links. Only you see your answers."),
+        true);
+  // No round: a press starts (or resumes) the presser's own reflection in their DM.
+  m.buttons({{"cmd:start", "Start my reflection", action_style::primary}});
+  return m.finish("Find your path into machine learning: press Start my reflection");
+}
+
+json::object render_stats(const adapters::community_stats& s) {
+  using adapters::count_text;
+  message m;
+  m.add(header("mlpath in this workspace"), true);
+  m.add(section("*Started:* " + count_text(s.started) + "    *Finished:* " + count_text(s.finished) +
+                "    *Active weekly check-ins:* " + count_text(s.active_checkins)),
+        true);
+  std::vector<std::string> lines{"*Primary role matches*"};
+  for (const auto& [role, people] : s.primary_roles) lines.push_back("\xE2\x80\xA2 " + esc(role) + ": " + count_text(people));
+  if (s.primary_roles.empty()) lines.push_back("No results yet.");
+  m.lines(lines);
+  m.add(context("Aggregates only: any group smaller than 5 people is shown as <5."), true);
+  return m.finish("mlpath in this workspace: " + count_text(s.started) + " started, " + count_text(s.finished) +
+                  " finished");
+}
+
 }  // namespace mlpath::slack

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <vector>
 
+#include "adapters/common/community.hpp"
 #include "dialogs/home.hpp"
 #include "dialogs/reply.hpp"
 
@@ -26,6 +27,14 @@ boost::json::object render_text_modal(const dialogs::question_reply& q);
 // The App Home tab (views.publish `view`): at most 100 blocks, buttons carrying the same
 // cmd: tokens as messages.
 boost::json::object render_home(const dialogs::home_reply& h);
+
+// The public card `/mlpath share` posts in a channel: the pitch and a Start button
+// (cmd:start without a round) that starts the presser's own reflection in their DM.
+boost::json::object render_share_card();
+
+// A workspace's aggregate numbers for `/mlpath stats`: no individual data, counts below 5
+// shown as "<5".
+boost::json::object render_stats(const adapters::community_stats& s);
 
 // mrkdwn escaping of &, < and >.
 std::string escape_mrkdwn(std::string_view text);

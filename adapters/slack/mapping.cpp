@@ -65,7 +65,14 @@ mapped map_event(const inbound& in, const bot_identity& self) {
     m.where.user = {"slack", in.team_id, ""};
     return m;
   }
-  if (type == "app_home_opened") return ignore("app_home_opened: no Home tab yet");
+  if (type == "app_home_opened") {
+    if (in.tab != "home") return ignore("app_home_opened on the " + (in.tab.empty() ? std::string("?") : in.tab) + " tab");
+    if (in.user.empty()) return ignore("no user");
+    mapped m;
+    m.action = mapped_action::home;
+    m.where.user = user_of(in);
+    return m;
+  }
   if (type != "message" && type != "app_mention") return ignore("event type \"" + type + "\" is not handled");
   if (auto bot = from_a_bot(in, self)) return *bot;
   if (!in.subtype.empty())
@@ -98,9 +105,17 @@ mapped map_command(const inbound& in) {
   m.where.trigger_id = in.trigger_id;
   m.ack_text = "I've sent you a DM to continue.";
   std::string_view text = trim(in.text);
+  // A person's own DM with mlpath (D...) is no place for a public card or community numbers.
+  bool in_channel = !in.channel.empty() && in.channel.front() != 'D';
   if (text.empty()) {
     m.input = input::open();
   } else if (auto words = dialogs::command_word(text)) {
+    if (words->word == "share" && in_channel) {
+      m.action = mapped_action::share;
+      m.where.channel = in.channel;
+    } else if (words->word == "stats") {
+      m.action = mapped_action::stats;
+    }
     m.input = input::cmd(words->word, words->arg);
   } else {
     // Not a word we know: pass the first word on so the engine says what it understands.
@@ -162,6 +177,14 @@ mapped map_block_actions(const inbound& in) {
       m.action = mapped_action::open_modal;
       m.question = token->arg;
     }
+    if (token->kind == input_kind::command && token->command == "start" && !token->round) {
+      // The share card's Start button: a private start in the presser's DM, never an
+      // update of the public card.
+      m.where.channel.clear();
+      m.where.message_ts.clear();
+      m.where.ephemeral = false;
+    }
+    m.from_home = in.container_type == "view" && in.callback_id == home_callback_id;
     m.input = std::move(*token);
     return m;
   }

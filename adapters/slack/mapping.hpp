@@ -31,6 +31,9 @@ enum class mapped_action {
   dialog,        // run `input` through the engine for `where.user`
   open_modal,    // show the text-answer modal for `question` (views.open with trigger_id)
   uninstall,     // app_uninstalled / tokens_revoked: forget the workspace's tokens, stop its check-ins
+  home,          // app_home_opened (Home tab): publish the person's home page
+  share,         // /mlpath share in a channel: the acknowledgement posts the public start card there
+  stats,         // /mlpath stats: the acknowledgement shows the workspace's aggregate numbers
 };
 
 struct mapped {
@@ -40,7 +43,11 @@ struct mapped {
   dialogs::input input;
   std::string question;        // open_modal: the question to ask
   std::string ack_text;        // slash commands: the immediate ephemeral answer
+  bool from_home = false;      // a button on the Home tab: the page is published again after the turn
 };
+
+// The callback_id of mlpath's Home tab view.
+constexpr const char* home_callback_id = "mlpath_home";
 
 // Pure: the same request and identity always map the same way.
 mapped map_inbound(const inbound& in, const bot_identity& self);

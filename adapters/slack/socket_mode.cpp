@@ -100,7 +100,7 @@ bool is_fatal_open_error(std::string_view error) {
          error == "invalid_token";
 }
 
-socket_mode_session::socket_mode_session(random_fn random) : random_(std::move(random)) {}
+socket_mode_session::socket_mode_session(random_fn random, timings t) : random_(std::move(random)), t_(t) {}
 
 std::vector<socket_action> socket_mode_session::start(clock::time_point now) {
   std::vector<socket_action> out;
@@ -131,7 +131,7 @@ void socket_mode_session::schedule_open(clock::time_point now, milliseconds at_l
   milliseconds delay{0};
   if (after_failure) {
     ++failures_;
-    adapters::backoff_policy policy{first_backoff, max_backoff, adapters::backoff_policy::jitter::full};
+    adapters::backoff_policy policy{t_.first_backoff, t_.max_backoff, adapters::backoff_policy::jitter::full};
     delay = policy.delay(failures_, random_ ? random_() : 0.0);
   }
   delay = std::max(delay, at_least);
@@ -221,7 +221,7 @@ std::vector<socket_action> socket_mode_session::on_message(int id, std::string_v
       if (c.st != state::hello_wait && c.st != state::connecting) break;
       c.st = state::live;
       c.since = c.live_since = now;
-      c.next_ping = now + ping_interval;
+      c.next_ping = now + t_.ping_interval;
       c.ping_sent.reset();
       open_at_.reset();
       out.push_back(log_line("hello", "Socket Mode: connected"));
@@ -269,7 +269,7 @@ std::vector<socket_action> socket_mode_session::on_closed(int id, clock::time_po
   conns_.erase(it);
   if (phase_ != phase::running) return {};
   bool had_hello = c.live_since != clock::time_point{};
-  if (had_hello && now - c.live_since >= stable_after) failures_ = 0;
+  if (had_hello && now - c.live_since >= t_.stable_after) failures_ = 0;
   if (!replacement_under_way(0)) schedule_open(now, milliseconds{0}, true);
   return on_timer(now);
 }
@@ -281,25 +281,26 @@ std::vector<socket_action> socket_mode_session::on_timer(clock::time_point now) 
     switch (c.st) {
       case state::connecting:
       case state::hello_wait:
-        if (now >= c.since + hello_timeout) {
-          out.push_back(log_line("no_hello", "Socket Mode: no hello within 30 s; reconnecting"));
+        if (now >= c.since + t_.hello_timeout) {
+          out.push_back(log_line("no_hello", "Socket Mode: no hello within " + seconds_text(t_.hello_timeout) + "; reconnecting"));
           close_connection(id, c, out);
           if (!replacement_under_way(id)) schedule_open(now, milliseconds{0}, true);
         }
         break;
       case state::live:
       case state::draining:
-        if (c.ping_sent && now >= *c.ping_sent + pong_timeout) {
+        if (c.ping_sent && now >= *c.ping_sent + t_.pong_timeout) {
           out.push_back(
-              log_line("half_open", "Socket Mode: no frame within 10 s of a ping (a half-open socket); reconnecting"));
+              log_line("half_open", "Socket Mode: no frame within " + seconds_text(t_.pong_timeout) +
+                                    " of a ping (a half-open socket); reconnecting"));
           bool was_live = c.st == state::live;
-          if (now - c.live_since >= stable_after) failures_ = 0;
+          if (now - c.live_since >= t_.stable_after) failures_ = 0;
           close_connection(id, c, out);
           if (was_live && !replacement_under_way(id)) schedule_open(now, milliseconds{0}, true);
         } else if (!c.ping_sent && now >= c.next_ping) {
           out.push_back(make(socket_action::kind::ping, id));
           c.ping_sent = now;
-          c.next_ping = now + ping_interval;
+          c.next_ping = now + t_.ping_interval;
         }
         break;
       case state::closing: break;
@@ -323,9 +324,9 @@ std::optional<socket_mode_session::clock::time_point> socket_mode_session::next_
   for (const auto& [id, c] : conns_) {
     switch (c.st) {
       case state::connecting:
-      case state::hello_wait: consider(c.since + hello_timeout); break;
+      case state::hello_wait: consider(c.since + t_.hello_timeout); break;
       case state::live:
-      case state::draining: consider(c.ping_sent ? *c.ping_sent + pong_timeout : c.next_ping); break;
+      case state::draining: consider(c.ping_sent ? *c.ping_sent + t_.pong_timeout : c.next_ping); break;
       case state::closing: break;
     }
   }

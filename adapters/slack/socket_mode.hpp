@@ -84,12 +84,24 @@ struct socket_action {
   socket_frame frame;
 };
 
+// DESIGN §7's numbers; tests of the wired runner shorten them.
+struct socket_mode_timings {
+  std::chrono::milliseconds first_backoff{1000};
+  std::chrono::milliseconds max_backoff{30000};
+  std::chrono::milliseconds stable_after{60000};  // connected this long: the backoff starts over
+  std::chrono::milliseconds ping_interval{30000};
+  std::chrono::milliseconds pong_timeout{10000};  // no frame this long after a ping: half-open
+  std::chrono::milliseconds hello_timeout{30000};
+};
+
 class socket_mode_session {
  public:
   using clock = std::chrono::steady_clock;
   using random_fn = std::function<double()>;  // uniform in [0, 1)
 
-  explicit socket_mode_session(random_fn random);
+  using timings = socket_mode_timings;
+
+  explicit socket_mode_session(random_fn random, timings t = {});
 
   std::vector<socket_action> start(clock::time_point now);
   std::vector<socket_action> on_open_result(const socket_open_result& r, clock::time_point now);
@@ -116,13 +128,6 @@ class socket_mode_session {
   int failures() const { return failures_; }
   std::size_t connections() const { return conns_.size(); }
 
-  static constexpr std::chrono::seconds first_backoff{1};
-  static constexpr std::chrono::seconds max_backoff{30};
-  static constexpr std::chrono::seconds stable_after{60};
-  static constexpr std::chrono::seconds ping_interval{30};
-  static constexpr std::chrono::seconds pong_timeout{10};
-  static constexpr std::chrono::seconds hello_timeout{30};
-
  private:
   enum class phase { idle, running, stopped, fatal };
   enum class state {
@@ -148,6 +153,7 @@ class socket_mode_session {
   void note_alive(connection& c, clock::time_point now);
 
   random_fn random_;
+  timings t_;
   phase phase_ = phase::idle;
   std::map<int, connection> conns_;
   int next_id_ = 1;

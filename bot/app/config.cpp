@@ -130,11 +130,11 @@ config load_config(const env_lookup& lookup) {
   // Credentials come in sets; half a set is a mistake worth stopping for.
   if (!c.slack_app_token.empty() && c.slack_bot_token.empty())
     throw config_error("SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN is set");
-  if (!c.slack_bot_token.empty() && c.slack_signing_secret.empty())
-    throw config_error(c.slack_app_token.empty()
-                           ? "SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set"
-                           : "SLACK_SIGNING_SECRET is required: Socket Mode (SLACK_APP_TOKEN) is not available in this "
-                             "version, so Slack runs over HTTP");
+  // A bot token runs over HTTP (with the signing secret) or over Socket Mode (with the
+  // app-level token, and then no public URL or signing secret is needed).
+  if (!c.slack_bot_token.empty() && c.slack_signing_secret.empty() && c.slack_app_token.empty())
+    throw config_error("SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) is required when SLACK_BOT_TOKEN "
+                       "is set");
   if (!c.slack_client_id.empty() && c.slack_signing_secret.empty())
     throw config_error("SLACK_SIGNING_SECRET is required when SLACK_CLIENT_ID is set");
   if (!c.slack_bot_token.empty() && c.slack_bot_token.rfind("xoxb-", 0) != 0)

@@ -41,7 +41,10 @@ struct config {
   std::string discord_api_url = "https://discord.com/api/v10";  // DISCORD_API_URL
   std::string discord_shards;          // DISCORD_SHARDS, e.g. 0-3/8 ("" = auto)
 
-  bool slack_enabled() const { return !slack_signing_secret.empty(); }
+  bool slack_enabled() const { return !slack_signing_secret.empty() || slack_socket_mode(); }
+  bool slack_socket_mode() const { return !slack_app_token.empty(); }
+  // POST /slack/events is served only with a signing secret to verify requests by.
+  bool slack_http() const { return !slack_signing_secret.empty(); }
   bool discord_enabled() const { return !discord_public_key.empty() || !discord_bot_token.empty(); }
 };
 

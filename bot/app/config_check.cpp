@@ -61,18 +61,24 @@ std::string describe_plan(const config& c, const offline_checks& k, const std::s
   if (!c.slack_enabled()) {
     line("slack", "off (no SLACK_* credentials)");
   } else {
-    std::vector<std::string> set{"SLACK_SIGNING_SECRET"};
+    std::vector<std::string> set;
+    if (c.slack_http()) set.push_back("SLACK_SIGNING_SECRET");
     if (!c.slack_bot_token.empty()) set.push_back("SLACK_BOT_TOKEN");
+    if (c.slack_socket_mode()) set.push_back("SLACK_APP_TOKEN");
     if (!c.slack_client_id.empty()) {
       set.push_back("SLACK_CLIENT_ID");
       set.push_back("SLACK_CLIENT_SECRET");
     }
-    std::string mode = c.slack_client_id.empty()
-                           ? "HTTP, one workspace: POST /slack/events"
-                           : "HTTP, many workspaces (OAuth v2 install at /slack/install, redirect_uri " +
-                                 (c.public_url.empty() ? std::string("the app's configured one")
-                                                       : c.public_url + "/slack/oauth_redirect") +
-                                 "): POST /slack/events";
+    std::string mode;
+    if (!c.slack_client_id.empty())
+      mode = "HTTP, many workspaces (OAuth v2 install at /slack/install, redirect_uri " +
+             (c.public_url.empty() ? std::string("the app's configured one") : c.public_url + "/slack/oauth_redirect") +
+             "): POST /slack/events";
+    else if (c.slack_http())
+      mode = "HTTP, one workspace: POST /slack/events";
+    if (c.slack_socket_mode())
+      mode = (mode.empty() ? std::string("Socket Mode, one workspace, no public URL (POST /slack/events answers 404)")
+                           : "Socket Mode (no public URL needed) and " + mode);
     line("slack", mode + "; Web API " + c.slack_api_url + " (" + joined(set) + " set)");
   }
   if (!c.discord_enabled()) {

@@ -175,10 +175,10 @@ void service::start_platforms() {
     p.slack = std::make_unique<slack_service>(
         loop_, *p.store, *p.conversations, *p.slack_api, *p.outbox, metrics_,
         slack_service::settings{config_.slack_signing_secret, config_.slack_bot_token, config_.slack_client_id,
-                                config_.slack_client_secret, redirect},
+                                config_.slack_client_secret, redirect, config_.slack_app_token, config_.ca_file},
         now);
     readiness_.add("slack", [this] {
-      return parts_->slack->ready() ? std::string() : std::string("auth.test has not passed yet");
+      return parts_->slack->not_ready();
     });
   }
   if (config_.discord_enabled()) {
@@ -326,6 +326,8 @@ void service::stop(std::function<void()> done) {
     finish_stop();
   });
   if (p.timed) p.timed->stop();
+  // Socket Mode stops taking envelopes; any not yet acknowledged are redelivered by Slack.
+  if (p.slack) p.slack->stop();
   loop_.cancel(p.prune_timer);
   loop_.cancel(p.probe_timer);
   // Two things in parallel: the HTTP server finishes its requests and then the outbox its

@@ -8,6 +8,7 @@
 #include "adapters/discord/outbound.hpp"
 #include "bot/observe/log.hpp"
 #include "bot/outbox/message.hpp"
+#include "bot/turns/community.hpp"
 
 namespace mlpath {
 
@@ -72,16 +73,7 @@ void discord_processor::attribute(const discord::mapped& m, std::int64_t user_id
 }
 
 json::object discord_processor::stats(const std::string& guild_id) {
-  auto counts = store_.community_stats("discord", guild_id);
-  discord::community_stats s;
-  s.started = counts.started;
-  s.finished = counts.finished;
-  s.active_checkins = counts.active_checkins;
-  const auto& c = conversations_.engine().material();
-  for (const auto& [role, n] : counts.primary_roles) {
-    const dialogs::role* r = c.find_role(role);
-    s.primary_roles.emplace_back(r ? r->name : role, n);
-  }
+  auto s = community_numbers(store_, conversations_.engine().material(), "discord", guild_id);
   return discord::callback(discord::channel_message, discord::render_stats(s, true));
 }
 

@@ -118,12 +118,14 @@ void describe_families(metrics& m) {
   };
   // Inbound.
   m.describe("mlpath_inbound_requests_total", "counter",
-             "HTTP requests by route, payload kind (event_callback, command, ...; other for non-platform routes) and status",
+             "Platform requests by route (an HTTP path, or socket_mode for Slack envelopes), payload kind "
+             "(event_callback, command, ...; other for non-platform routes) and status (HTTP, or ack)",
              true);
   m.describe("mlpath_ack_latency_seconds", "histogram",
              "Time from a whole platform request read to its acknowledgement, by route", true);
   m.seed("mlpath_ack_latency_seconds", "route=\"/slack/events\"");
   m.seed("mlpath_ack_latency_seconds", "route=\"/discord/interactions\"");
+  m.seed("mlpath_ack_latency_seconds", "route=\"socket_mode\"");
   m.describe("mlpath_inbound_duplicates_total", "counter", "Platform retries and redeliveries dropped as duplicates",
              true);
   seed_each("mlpath_inbound_duplicates_total", "platform", {"slack", "discord"});
@@ -166,8 +168,15 @@ void describe_families(metrics& m) {
              "Discord gateway session events: identify, resume, reconnect", true);
   seed_each("mlpath_gateway_sessions_total", "event", {"identify", "resume", "reconnect"});
   m.describe("mlpath_socket_mode_connections_total", "counter",
-             "Slack Socket Mode connection events: open, hello, disconnect", true);
-  seed_each("mlpath_socket_mode_connections_total", "event", {"open", "hello", "disconnect"});
+             "Slack Socket Mode connection events: open (apps.connections.open called), hello, disconnect (Slack asked "
+             "to move), half_open (no frame after a ping), no_hello, rate_limited, open_failed, bad_frame, closed, fatal",
+             true);
+  seed_each("mlpath_socket_mode_connections_total", "event",
+            {"open", "hello", "disconnect", "half_open", "no_hello", "rate_limited", "open_failed", "closed", "fatal"});
+  m.describe("mlpath_slack_app_rate_limited_total", "counter",
+             "app_rate_limited events: Slack reports it is dropping events for a workspace");
+  m.describe("mlpath_slack_unknown_workspace_total", "counter",
+             "Slack payloads from a workspace with no installation (acknowledged, not processed)");
   // Check-ins.
   m.describe("mlpath_scheduler_lag_seconds", "gauge", "How late the scheduler ran its most recent due work");
   m.describe("mlpath_checkins_total", "counter", "Weekly check-ins by state: sent, answered, late, paused", true);

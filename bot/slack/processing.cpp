@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/slack/blocks.hpp"
 #include "adapters/slack/outbound.hpp"
+#include "dialogs/home.hpp"
 #include "bot/observe/log.hpp"
 
 namespace mlpath {
@@ -83,6 +85,7 @@ void slack_processor::process_batch() {
     work_.erase(work_.begin(), work_.begin() + static_cast<std::ptrdiff_t>(n));
   } catch (const std::exception& e) {
     known_dm_.clear();  // the rolled-back batch may have held new DM channels
+    attributed_.clear();
     spdlog::error("slack: cannot commit processed events ({}); retrying in 1 s", e.what());
     loop_.after(std::chrono::seconds(1), [this] { schedule(); });
     return;
@@ -114,6 +117,18 @@ void slack_processor::process(const work_item& w) {
       workspaces_.uninstalled(in.team_id);
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
+    case slack::mapped_action::home:
+      publish_home(m.where.user, w.event.event_id);
+      return;
+    case slack::mapped_action::share:
+    case slack::mapped_action::stats: {
+      // Answered in the acknowledgement (the card, the numbers); the person counts as a
+      // member of this workspace's community.
+      std::int64_t id = store_.ensure_user(m.where.user, now_());
+      attribute(m.where.user, id);
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    }
     case slack::mapped_action::open_modal:
       // The input is the pressed cmd:answer token (with its round): the engine re-asks the
       // question if it is still open, and the question becomes a modal.
@@ -125,6 +140,11 @@ void slack_processor::process(const work_item& w) {
   conversations_.handle(m.where.user, m.input, now, [&](const std::vector<dialogs::reply>& replies, storage::turn_record& turn) {
     for (auto& o : slack::respond(m, replies))
       turn.outbox.push_back(outbox::to_record(std::move(o), turn.user_id, in.team_id, now));
+    if (!turn.erase_user) attribute(m.where.user, turn.user_id);
+    // A press on the Home tab changed what the page shows: it is published again.
+    if (m.from_home && !turn.erase_user)
+      turn.outbox.push_back(outbox::to_record(home_page(m.where.user, turn.user_id, turn.state, false), turn.user_id,
+                                              in.team_id, now));
     turn.inbox_done = std::make_pair(std::string("slack"), w.event.event_id);
     if (in.channel_type == "im" && !in.channel.empty() && !turn.erase_user) {
       auto known = known_dm_.find(turn.user_id);
@@ -134,6 +154,30 @@ void slack_processor::process(const work_item& w) {
       }
     }
   });
+}
+
+void slack_processor::attribute(const dialogs::user_ref& user, std::int64_t user_id) {
+  if (!user_id || user.tenant.empty() || !attributed_.insert(user_id).second) return;
+  store_.note_community_member("slack", user.tenant, user_id, now_());
+}
+
+slack::publish_home slack_processor::home_page(const dialogs::user_ref& user, std::int64_t user_id,
+                                               const dialogs::conversation& c, bool first_visit) {
+  std::vector<std::string> earlier;
+  if (c.at != dialogs::stage::done)
+    if (auto r = store_.load_result(user_id)) earlier = r->primary;
+  auto page = dialogs::home_for(conversations_.engine(), c, first_visit, earlier);
+  return slack::publish_home{user.user, slack::render_home(page)};
+}
+
+void slack_processor::publish_home(const dialogs::user_ref& user, const std::string& event_id) {
+  auto now = now_();
+  std::int64_t id = store_.ensure_user(user, now);
+  auto loaded = store_.load_conversation(id);
+  bool first = store_.first_home_visit(id, now);
+  attribute(user, id);
+  store_.outbox_add(outbox::to_record(home_page(user, id, loaded.state, first), id, user.tenant, now));
+  store_.inbox_done("slack", event_id, now);
 }
 
 void slack_processor::learn_zone(const dialogs::user_ref& user) {

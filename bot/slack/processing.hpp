@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/slack/inbound.hpp"
+#include "adapters/slack/outbound.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/observe/metrics.hpp"
 #include "bot/outbox/dispatcher.hpp"
@@ -48,6 +49,12 @@ class slack_processor {
   // The person's time zone from their Slack profile (users.info), once per process run:
   // check-ins set without a zone use it, and follow it when it changes.
   void learn_zone(const dialogs::user_ref& user);
+  // The person counts as a member of their workspace's community (for /mlpath stats).
+  void attribute(const dialogs::user_ref& user, std::int64_t user_id);
+  // app_home_opened: the person's home page, published (views.publish through the outbox).
+  void publish_home(const dialogs::user_ref& user, const std::string& event_id);
+  slack::publish_home home_page(const dialogs::user_ref& user, std::int64_t user_id, const dialogs::conversation& c,
+                                bool first_visit);
 
   net::event_loop& loop_;
   storage::store& store_;
@@ -64,6 +71,7 @@ class slack_processor {
   // user id -> DM channel already stored; written inside batches, so cleared when one rolls back.
   std::map<std::int64_t, std::string> known_dm_;
   std::set<std::pair<std::string, std::string>> zone_asked_;  // (team, user) looked up this run
+  std::set<std::int64_t> attributed_;  // community membership already noted; cleared when a batch rolls back
 };
 
 }  // namespace mlpath

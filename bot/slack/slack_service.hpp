@@ -13,6 +13,7 @@
 #include "bot/slack/oauth.hpp"
 #include "bot/slack/processing.hpp"
 #include "bot/slack/sender.hpp"
+#include "bot/slack/socket_mode.hpp"
 #include "bot/slack/web_client.hpp"
 #include "bot/slack/workspaces.hpp"
 
@@ -26,15 +27,22 @@ class slack_service {
     std::string client_id;  // OAuth v2
     std::string client_secret;
     std::string redirect_uri;  // "" = the app's configured Redirect URL
+    std::string app_token;     // xapp-: Socket Mode; "" = HTTP only
+    std::string ca_file;       // extra trust for the Socket Mode websocket
   };
 
   // Registers itself as the outbox's Slack sender.
   slack_service(net::event_loop& loop, storage::store& store, conversation_service& conversations,
                 slack_web_client& api, outbox_dispatcher& outbox, metrics& m, settings s, wall_clock_fn now);
 
-  // Learns who we are (auth.test) and processes what the inbox still holds.
+  // Learns who we are (auth.test), processes what the inbox still holds, and connects
+  // Socket Mode when configured.
   void start();
-  bool ready() const { return workspaces_.ready(); }
+  // Stops Socket Mode (a graceful stop): no new envelopes; unacknowledged ones are redelivered.
+  void stop();
+  bool ready() const { return not_ready().empty(); }
+  // What keeps Slack from being ready, for /readyz; "" when ready.
+  std::string not_ready() const;
 
   void handle_events(net::http_request&& req, net::http_reply reply) { ingress_.handle_events(std::move(req), std::move(reply)); }
   bool oauth_enabled() const { return oauth_.enabled(); }
@@ -50,6 +58,7 @@ class slack_service {
   slack_ingress ingress_;
   slack_sender sender_;
   slack_oauth oauth_;
+  std::unique_ptr<slack_socket_mode> socket_;  // Socket Mode, when an app token is set
 };
 
 }  // namespace mlpath

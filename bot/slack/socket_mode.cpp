@@ -30,17 +30,15 @@ slack::socket_open_result classify(const slack::api_response& r) {
 }  // namespace
 
 slack_socket_mode::slack_socket_mode(net::event_loop& loop, slack_web_client& api, metrics& m, std::string app_token,
-                                     std::string ca_file, envelope_fn on_envelope)
+                                     std::string ca_file, envelope_fn on_envelope,
+                                     slack::socket_mode_session::timings timings)
     : loop_(loop),
       api_(api),
       metrics_(m),
       app_token_(std::move(app_token)),
       ca_file_(std::move(ca_file)),
       on_envelope_(std::move(on_envelope)),
-      session_([this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }) {
-  metrics_.describe("mlpath_socket_mode_connections_total", "counter",
-                    "Slack Socket Mode connection events (open, hello, disconnect, half_open, no_hello, rate_limited, open_failed, bad_frame, closed, fatal)");
-}
+      session_([this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }, timings) {}
 
 slack_socket_mode::~slack_socket_mode() {
   *alive_ = false;

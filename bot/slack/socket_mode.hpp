@@ -27,7 +27,7 @@ class slack_socket_mode {
   using envelope_fn = std::function<void(int connection, slack::socket_frame frame)>;
 
   slack_socket_mode(net::event_loop& loop, slack_web_client& api, metrics& m, std::string app_token, std::string ca_file,
-                    envelope_fn on_envelope);
+                    envelope_fn on_envelope, slack::socket_mode_session::timings timings = {});
   ~slack_socket_mode();
 
   void start();

@@ -43,6 +43,14 @@ void slack_workspaces::check_single_token() {
   });
 }
 
+bool slack_workspaces::knows(const std::string& team, const std::string& enterprise, bool enterprise_install) const {
+  // One workspace from SLACK_BOT_TOKEN: whatever team id its payloads carry (a Grid org's
+  // workspaces, a shared channel) is served with that token.
+  if (!single_token_.empty()) return true;
+  if (tokens_.count(team)) return true;
+  return enterprise_install && !enterprise.empty() && tokens_.count(enterprise) > 0;
+}
+
 slack::bot_identity slack_workspaces::identity(const std::string& team) const {
   auto it = identities_.find(team);
   if (it != identities_.end()) return it->second;

@@ -30,6 +30,8 @@ class slack_workspaces {
   void start(std::function<void()> on_ready);
   bool ready() const { return ready_; }
 
+  // Is a payload from this workspace (or org, for an org-wide install) ours to process?
+  bool knows(const std::string& team, const std::string& enterprise, bool enterprise_install) const;
   slack::bot_identity identity(const std::string& team) const;
   // "" when the workspace has no installation and there is no single token.
   std::string token_for(const std::string& team) const;
