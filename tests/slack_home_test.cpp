@@ -120,3 +120,23 @@ TEST_CASE("home: a paused schedule says so", "[slack][home]") {
   CHECK(h.checkins.find("paused") != std::string::npos);
   check_limits(slack::render_home(h));
 }
+
+TEST_CASE("share card and stats render within Slack's limits, '<5' escaped", "[slack][home]") {
+  auto card = slack::render_share_card();
+  mlpath::test::slack::block_checker checker;
+  checker.message(card);
+  for (const auto& p : checker.problems) FAIL_CHECK(p);
+  adapters::community_stats s;
+  s.started = 12;
+  s.finished = 3;
+  s.primary_roles = {{"Data Scientist", 7}, {"Research <Scientist>", 2}};
+  auto stats = slack::render_stats(s);
+  mlpath::test::slack::block_checker check_stats;
+  check_stats.message(stats);
+  for (const auto& p : check_stats.problems) FAIL_CHECK(p);
+  std::string text = json::serialize(stats);
+  CHECK(text.find("12") != std::string::npos);
+  CHECK(text.find("&lt;5") != std::string::npos);
+  CHECK(text.find("Data Scientist: 7") != std::string::npos);
+  CHECK(text.find("Research &lt;Scientist&gt;: &lt;5") != std::string::npos);
+}

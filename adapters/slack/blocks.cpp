@@ -527,19 +527,19 @@ json::object render_share_card() {
 }
 
 json::object render_stats(const adapters::community_stats& s) {
-  using adapters::count_text;
+  // "<5" is text, not the start of a link: escaped like everything else.
+  auto count = [](long long n) { return esc(adapters::count_text(n)); };
   message m;
   m.add(header("mlpath in this workspace"), true);
-  m.add(section("*Started:* " + count_text(s.started) + "    *Finished:* " + count_text(s.finished) +
-                "    *Active weekly check-ins:* " + count_text(s.active_checkins)),
+  m.add(section("*Started:* " + count(s.started) + "    *Finished:* " + count(s.finished) +
+                "    *Active weekly check-ins:* " + count(s.active_checkins)),
         true);
   std::vector<std::string> lines{"*Primary role matches*"};
-  for (const auto& [role, people] : s.primary_roles) lines.push_back("\xE2\x80\xA2 " + esc(role) + ": " + count_text(people));
+  for (const auto& [role, people] : s.primary_roles) lines.push_back("\xE2\x80\xA2 " + esc(role) + ": " + count(people));
   if (s.primary_roles.empty()) lines.push_back("No results yet.");
   m.lines(lines);
-  m.add(context("Aggregates only: any group smaller than 5 people is shown as <5."), true);
-  return m.finish("mlpath in this workspace: " + count_text(s.started) + " started, " + count_text(s.finished) +
-                  " finished");
+  m.add(context("Aggregates only: any group smaller than 5 people is shown as &lt;5."), true);
+  return m.finish("mlpath in this workspace: " + count(s.started) + " started, " + count(s.finished) + " finished");
 }
 
 }  // namespace mlpath::slack
