@@ -326,6 +326,10 @@ void service::stop(std::function<void()> done) {
                  options_.stop_deadline.count());
     finish_stop();
   });
+  // Requests held while the database opened will not be served now: 503, the platform retries.
+  auto held = std::move(p.held);
+  p.held.clear();
+  for (auto& [req, reply] : held) handle(std::move(req), std::move(reply));
   if (p.quiet) p.quiet->stop();
   loop_.cancel(p.prune_timer);
   loop_.cancel(p.probe_timer);
