@@ -13,10 +13,12 @@
 // Usage: slack_load --url http://127.0.0.1:3000/slack/events --secret S
 //                   [--connections 50] [--duration 10] [--requests N] [--warmup 2]
 //                   [--timeout 10] [--users 1000] [--text hello]
-//                   [--cpu-pid PID] [--rss-pid PID]
+//                   [--cpu-pid PID] [--rss-pid PID] [--acked-file PATH]
 //        slack_load --secret S --sign TIMESTAMP BODY_FILE   (prints the v0= signature; used to
 //                   check the signer against Slack's documented test vector)
-// Output: one JSON object on stdout; diagnostics on stderr.
+// Output: one JSON object on stdout; diagnostics on stderr. With --acked-file, the event_id of
+// every request answered 2xx (warm-up included) is written there, one per line, so a soak
+// run can check that every acknowledged event reached the server's inbox.
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -85,6 +87,7 @@ struct Options {
     std::string text = "hello";
     int cpu_pid = 0;
     int rss_pid = 0;
+    std::string acked_file;
     std::optional<std::pair<std::string, std::string>> sign;  // --sign TS BODY_FILE
 };
 
@@ -123,6 +126,7 @@ Options parse_options(int argc, char** argv) {
         else if (a == "--text") o.text = need(i);
         else if (a == "--cpu-pid") o.cpu_pid = int(num(need(i), "--cpu-pid"));
         else if (a == "--rss-pid") o.rss_pid = int(num(need(i), "--rss-pid"));
+        else if (a == "--acked-file") o.acked_file = need(i);
         else if (a == "--sign") { std::string ts = need(i); o.sign = {ts, need(i)}; }
         else if (a == "-h" || a == "--help") { usage(); std::exit(0); }
         else { usage(); die("unknown option " + a); }
@@ -288,6 +292,8 @@ public:
     }
 
     uint64_t sent() const { return counter_; }
+    // The event_id of the request next() built last.
+    const std::string& event_id() const { return event_id_; }
 
     // Replaces `out` with the next request.
     void next(std::string& out) {
@@ -338,9 +344,11 @@ public:
         append_base36(b, user, 8);
         b += R"(","event_ts":")";
         b += ts_msg;
-        b += R"(","channel_type":"im"},"type":"event_callback","event_id":"Ev)";
-        append_base36(b, run_id_ % (36ULL * 36 * 36 * 36), 4);
-        append_base36(b, n, 8);
+        b += R"(","channel_type":"im"},"type":"event_callback","event_id":")";
+        event_id_ = "Ev";
+        append_base36(event_id_, run_id_ % (36ULL * 36 * 36 * 36), 4);
+        append_base36(event_id_, n, 8);
+        b += event_id_;
         b += R"(","event_time":)";
         append_u64(b, unix_s);
         b += R"(,"authorizations":[{"enterprise_id":null,"team_id":")";
@@ -376,6 +384,7 @@ private:
     uint64_t counter_ = 0;
     std::string head_;
     std::string body_;
+    std::string event_id_;
 };
 
 // ---------------------------------------------------------------- response parsing
@@ -543,6 +552,7 @@ struct Conn {
     size_t out_off = 0;
     std::string in;
     int until_close_status = 0;
+    std::string event_id;  // of the request in flight
 };
 
 struct Stats {
@@ -611,8 +621,10 @@ public:
         }
         cpu_end_ = o_.cpu_pid ? proc_cpu_ticks(o_.cpu_pid) : std::nullopt;
         self_cpu_end_ = process_cpu_s();
-        for (auto& c : conns_)
+        for (auto& c : conns_) {
+            if (c.in_flight) ++in_flight_at_end_;
             if (c.fd >= 0) close(c.fd);
+        }
     }
 
     void print_json() {
@@ -657,6 +669,10 @@ public:
             st += "\"" + std::to_string(code) + "\":" + std::to_string(count);
         }
         kv("status", st + "}");
+        // The whole run, warm-up included: what a soak run reconciles with the server.
+        kv("total", "{\"ok\":" + std::to_string(total_ok_) + ",\"failed\":" + std::to_string(total_failed_) +
+                        ",\"errors\":" + std::to_string(total_errors_) +
+                        ",\"in_flight_at_end\":" + std::to_string(in_flight_at_end_) + "}");
         // The generator's own CPU in the window: near duration_s means it was the bottleneck.
         kv("client_cpu_s", f(self_cpu_end_ - self_cpu_start_, 3));
         kv("client_cpu_us_per_request",
@@ -709,6 +725,7 @@ private:
     void fail(size_t i, uint64_t now) {
         Conn& c = conns_[i];
         if (window_start_ != 0) ++stats_.errors;
+        if (c.in_flight) ++total_errors_;
         if (c.fd >= 0) close(c.fd);
         c.fd = -1;
         c.in_flight = false;
@@ -735,6 +752,7 @@ private:
     void send_next(size_t i) {
         Conn& c = conns_[i];
         factory_.next(c.out);
+        c.event_id = factory_.event_id();
         c.out_off = 0;
         c.in.clear();
         c.in_flight = true;
@@ -842,6 +860,12 @@ private:
     void complete(size_t i, int status, uint64_t now) {
         Conn& c = conns_[i];
         c.in_flight = false;
+        if (status >= 200 && status < 300) {
+            ++total_ok_;
+            if (acked_) std::fprintf(acked_, "%s\n", c.event_id.c_str());
+        } else {
+            ++total_failed_;
+        }
         // Only requests that started inside the measured window count.
         if (window_start_ == 0 || c.start_ns < window_start_) return;
         ++stats_.requests;
@@ -851,8 +875,14 @@ private:
         stats_.latency_ns.push_back(now - c.start_ns);
     }
 
+public:
+    void set_acked_file(std::FILE* f) { acked_ = f; }
+
+private:
     const Options& o_;
     RequestFactory& factory_;
+    std::FILE* acked_ = nullptr;
+    uint64_t total_ok_ = 0, total_failed_ = 0, total_errors_ = 0, in_flight_at_end_ = 0;
     std::vector<Conn> conns_;
     sockaddr_storage addr_{};
     socklen_t addrlen_ = 0;
@@ -884,7 +914,14 @@ int main(int argc, char** argv) {
     Url u = parse_url(o.url);
     RequestFactory factory(o, u);
     Load load(o, u, factory);
+    std::FILE* acked = nullptr;
+    if (!o.acked_file.empty()) {
+        acked = std::fopen(o.acked_file.c_str(), "w");
+        if (!acked) die("cannot write " + o.acked_file);
+        load.set_acked_file(acked);
+    }
     load.run();
+    if (acked) std::fclose(acked);
     load.print_json();
     return 0;
 }

@@ -2,9 +2,12 @@
 # Installs the Debian 12 packages mlpath builds and runs with (DESIGN.md §2).
 # Idempotent: does nothing when every package is present; runs apt-get update
 # only when something is missing; uses sudo when not root.
+#
+#   deploy/install-deps.sh           what `make run` and `make test` need
+#   deploy/install-deps.sh --build   only what building the binary needs (deploy/Dockerfile)
 set -euo pipefail
 
-packages=(
+build_packages=(
   build-essential g++ cmake ninja-build ccache pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev ca-certificates
@@ -13,9 +16,17 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libspdlog-dev libfmt-dev
   libcli11-dev
-  catch2
-  python3 curl openssl
 )
+# The tests: Catch2; clang and its runtime for the libFuzzer targets; python3 with YAML for
+# checking the Kubernetes manifests; curl and openssl for the scripted checks.
+test_packages=(
+  catch2
+  clang libclang-rt-14-dev
+  python3 python3-yaml curl openssl
+)
+
+packages=("${build_packages[@]}")
+if [ "${1:-}" != "--build" ]; then packages+=("${test_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <SQLiteCpp/Database.h>
+#include <set>
 #include <signal.h>
 
 #include "fake_discord.hpp"
@@ -351,4 +352,35 @@ TEST_CASE("discord: with the database locked, interactions get a deferred answer
         std::string::npos);
   auto metrics = fake.request({"GET", s.url("/metrics"), {}, ""}).body;
   CHECK(metrics.find("mlpath_discord_deferred_total 2") != std::string::npos);
+}
+
+TEST_CASE("discord: 5xx, 429 and resets from the REST API delay a DM reply but never lose it", "[discord][e2e][faults]") {
+  temp_dir dir;
+  fake_discord fake;
+  discord_serve s(dir, fake);
+  REQUIRE(eventually([&] { return fake.request({"GET", s.url("/readyz"), {}, ""}).status == 200; }));
+  fake.script("POST /channels/DMU5/messages", 500, R"({"message":"oops","code":0})");
+  fake.script("POST /channels/DMU5/messages", -1, "");
+  fake.script("POST /channels/DMU5/messages", 429, R"({"message":"slow down","retry_after":0.2,"global":false})",
+              {{"Retry-After", "1"}});
+  fake.script("POST /channels/DMU5/messages", 503, "");
+  fake.dispatch_dm("m5", "U5", "hi");
+  auto delivered = [&] {
+    for (const auto& c : posts(fake, "POST /channels/DMU5/messages"))
+      if (c.status == 200) return true;
+    return false;
+  };
+  REQUIRE(fake.wait_for(delivered, std::chrono::seconds(30)));
+  int failed = 0, ok = 0;
+  std::set<std::string> nonces;
+  for (const auto& c : posts(fake, "POST /channels/DMU5/messages")) {
+    (c.status == 200 ? ok : failed)++;
+    nonces.insert(std::string(c.json.at("nonce").as_string()));
+  }
+  CHECK(failed == 4);
+  CHECK(ok >= 1);
+  CHECK(nonces.size() == static_cast<std::size_t>(ok));  // every retry of one message carries its one nonce
+  auto metrics = fake.request({"GET", s.url("/metrics"), {}, ""}).body;
+  CHECK(metrics.find("mlpath_outbound_429_total{platform=\"discord\"} 1") != std::string::npos);
+  CHECK(metrics.find("mlpath_outbox_failed_total{platform=\"discord\"} 0") != std::string::npos);
 }

@@ -146,7 +146,12 @@ void fake_discord::handle(net::http_request&& req, net::http_reply reply) {
       res.body = R"({"message":"404: Not Found","code":0})";
     }
   }
-  call.status = res.status;
+  // A scripted status of -1 resets the connection instead of answering.
+  if (res.status == -1) {
+    res.status = 200;
+    res.inject = net::http_response::fault::reset;
+  }
+  call.status = res.inject == net::http_response::fault::reset ? 0 : res.status;
   {
     std::lock_guard lock(mu_);
     calls_.push_back(std::move(call));

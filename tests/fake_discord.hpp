@@ -48,7 +48,8 @@ class fake_discord {
   std::string public_key_hex() const;
   std::string application_id() const { return "APP1"; }
 
-  // The next call whose "METHOD path" starts with `prefix` answers `status` and `body`.
+  // The next call whose "METHOD path" starts with `prefix` answers `status` and `body`
+  // (status -1: the connection is reset instead).
   void script(const std::string& prefix, int status, std::string body,
               std::vector<std::pair<std::string, std::string>> headers = {});
 

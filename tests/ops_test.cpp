@@ -422,3 +422,29 @@ TEST_CASE("SIGTERM: exit 0 promptly, the write-ahead log checkpointed", "[ops][s
   auto wal = std::filesystem::file_size(dir.file("t.db-wal"), ec);
   CHECK((ec || wal == 0));  // everything moved into the database file
 }
+
+TEST_CASE("an unwritable database file or directory stops start-up with one line naming MLPATH_DB, exit 2",
+          "[ops][config][faults]") {
+  temp_dir dir;
+  namespace fs = std::filesystem;
+  fs::permissions(dir.path(), fs::perms::all);
+  fs::create_directory(dir.file("locked"));
+  fs::permissions(dir.file("locked"), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                          fs::perms::others_read | fs::perms::others_exec);
+  storage::migrate_sqlite_file_to(dir.file("ro.db"), storage::latest_schema_version());
+  fs::permissions(dir.file("ro.db"), fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  for (const auto& [db, why] : {std::pair<std::string, std::string>{dir.file("ro.db"), "read-only"},
+                                std::pair<std::string, std::string>{dir.file("locked/new.db"), "not writable"}}) {
+    INFO(db);
+    std::vector<std::string> env{"MLPATH_DB=" + db, "MLPATH_LISTEN=127.0.0.1:0"};
+    // As root file permissions do not apply, so the children run as nobody.
+    auto check = mlpath::test::run({binary(), "serve", "--check-config"}, "", env, true);
+    auto start = mlpath::test::run({binary(), "serve"}, "", env, true);
+    CHECK(check.status == 2);
+    CHECK(start.status == 2);
+    CHECK(check.err == start.err);
+    CHECK(check.err.rfind("mlpath: MLPATH_DB: database " + db + ": ", 0) == 0);
+    CHECK(check.err.find(why) != std::string::npos);
+    CHECK(std::count(check.err.begin(), check.err.end(), '\n') == 1);
+  }
+}

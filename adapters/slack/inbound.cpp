@@ -406,7 +406,11 @@ struct form_fields {
 };
 
 std::optional<form_fields> read_form(std::string_view body, std::string& error) {
-  auto query = boost::urls::parse_query(body);
+  // Boost.URL 1.81's parse_query measures its input with strlen once the grammar has
+  // passed: on a view that is not NUL-terminated it reads past the end (found by
+  // fuzzing). A terminated copy keeps it inside the body.
+  const std::string terminated(body);
+  auto query = boost::urls::parse_query(terminated);
   if (!query) {
     error = "the form body is not valid: " + query.error().message();
     return std::nullopt;

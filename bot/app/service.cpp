@@ -325,6 +325,10 @@ void service::stop(std::function<void()> done) {
                  options_.stop_deadline.count());
     finish_stop();
   });
+  // Requests held while the database opened will not be served now: 503, the platform retries.
+  auto held = std::move(p.held);
+  p.held.clear();
+  for (auto& [req, reply] : held) handle(std::move(req), std::move(reply));
   if (p.timed) p.timed->stop();
   // Socket Mode stops taking envelopes; any not yet acknowledged are redelivered by Slack.
   if (p.slack) p.slack->stop();

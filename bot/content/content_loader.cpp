@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -406,7 +407,7 @@ void load_weights(checker& c, const json_node& root, const flow& f, const std::v
       std::vector<double> per_role(roles.size(), 0.0);
       c.unique_keys(*on, "role");
       for (const auto& [rid, rn] : on->members) {
-        auto it = std::find_if(roles.begin(), roles.end(), [&](const role& r) { return r.id == rid; });
+        auto it = std::find_if(roles.begin(), roles.end(), [&id = rid](const role& r) { return r.id == id; });
         if (it == roles.end()) c.error(rn, what + ": unknown role id \"" + rid + "\"");
       }
       for (std::size_t i = 0; i < roles.size(); ++i) {
@@ -488,7 +489,7 @@ class plan_loader {
         p.steps.push_back(std::move(s));
       }
     }
-    check_references(p);
+    check_references(root, p);
     load_milestones(root, p);
     load_tips(root, p);
   }
@@ -666,7 +667,7 @@ class plan_loader {
     return s;
   }
 
-  void check_references(const plan_material& p) {
+  void check_references(const json_node& root, const plan_material& p) {
     std::set<std::string> provided;
     for (const auto& s : p.steps)
       for (const auto& cap : s.provides) provided.insert(cap);
@@ -690,8 +691,10 @@ class plan_loader {
         if (s.kind == step_kind::interview) interview = true;
         else if (s.kind != step_kind::later) path = true;
       }
-      if (!path) c_.error(*nodes_.front(), "plan.json: role \"" + role + "\" has no steps in its path");
-      if (!interview) c_.error(*nodes_.front(), "plan.json: role \"" + role + "\" has no interview preparation");
+      // A plan without steps (found by fuzzing) is reported at its top, not at a step.
+      const json_node& where = nodes_.empty() ? root : *nodes_.front();
+      if (!path) c_.error(where, "plan.json: role \"" + role + "\" has no steps in its path");
+      if (!interview) c_.error(where, "plan.json: role \"" + role + "\" has no interview preparation");
     }
   }
 

@@ -52,7 +52,7 @@ struct builder {
           if (auto e = field.unescaped_key().get(key)) return fail(e, v);
           od::value child;
           if (auto e = field.value().get(child)) return fail(e, v);
-          out.members.emplace_back(std::string(key), json_node{});
+          out.members.push_back(json_member{std::string(key), json_node{}});
           if (!build(child, out.members.back().second, depth + 1)) return false;
         }
         return true;

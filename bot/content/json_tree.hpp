@@ -12,6 +12,8 @@
 
 namespace mlpath::loader {
 
+struct json_member;
+
 struct json_node {
   enum class type { null, boolean, number, string, array, object };
 
@@ -21,7 +23,7 @@ struct json_node {
   bool integral = false;  // the number was written without fraction or exponent
   std::string string;
   std::vector<json_node> items;                            // array elements
-  std::vector<std::pair<std::string, json_node>> members;  // object members, in order
+  std::vector<json_member> members;                        // object members, in order
   std::size_t offset = 0;                                  // byte offset in the source
 
   bool is_object() const { return kind == type::object; }
@@ -31,6 +33,13 @@ struct json_node {
   bool is_bool() const { return kind == type::boolean; }
   // First member with this key, or nullptr.
   const json_node* find(std::string_view key) const;
+};
+
+// A named member (first: the key, second: the value, as in std::pair). A struct of its
+// own because std::pair may not hold the still-incomplete json_node (clang rejects it).
+struct json_member {
+  std::string first;
+  json_node second;
 };
 
 struct json_error {

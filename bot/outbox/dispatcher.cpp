@@ -131,7 +131,9 @@ void outbox_dispatcher::run() {
     auto q = queues_.find(key);
     if (q == queues_.end() || q->second.empty()) continue;
     std::int64_t id = q->second.front();
-    if (in_flight_.count(id)) continue;
+    // A queue listed twice must not send its head twice: once in flight or in this round, skip.
+    if (in_flight_.count(id) || std::any_of(round.begin(), round.end(), [id](const auto& r) { return r.second == id; }))
+      continue;
     entry& e = pending_.at(id);
     // A next attempt further ahead than any wait we schedule: the clock went back.
     if (e.record.next_attempt_at > now + options_.longest_wait) e.record.next_attempt_at = now;

@@ -24,7 +24,9 @@ net::http_response html_response(int status, const std::string& title, const std
 }
 
 std::string query_param(std::string_view query, std::string_view name) {
-  auto parsed = boost::urls::parse_query(query);
+  // A terminated copy: Boost.URL 1.81's parse_query reads its input up to a NUL.
+  const std::string terminated(query);
+  auto parsed = boost::urls::parse_query(terminated);
   if (!parsed) return {};
   for (auto p : *parsed) {
     auto key = *p.key;
