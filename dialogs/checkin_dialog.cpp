@@ -51,21 +51,6 @@ int weekday_index(std::string_view id) {
   return -1;
 }
 
-std::vector<std::string> words_of(std::string_view s) {
-  std::vector<std::string> out;
-  std::string w;
-  for (char c : s) {
-    if (c == ' ' || c == '\t') {
-      if (!w.empty()) out.push_back(std::move(w));
-      w.clear();
-    } else {
-      w += c;
-    }
-  }
-  if (!w.empty()) out.push_back(std::move(w));
-  return out;
-}
-
 const char* progress_words(std::string_view p) {
   if (p == "made_progress") return "made progress";
   if (p == "a_little") return "a little";
@@ -74,23 +59,6 @@ const char* progress_words(std::string_view p) {
   return "no answer";
 }
 
-question_reply make_question(const question& q, int position, int total, int round, std::vector<action> actions) {
-  question_reply r;
-  r.question = q.id;
-  r.kind = q.kind;
-  r.optional = q.optional;
-  r.max = q.kind == question_kind::multi ? q.max : 0;
-  r.max_length = q.kind == question_kind::text ? q.max_length : 0;
-  r.position = position;
-  r.total = total;
-  r.round = round;
-  r.title = q.title;
-  r.prompt = q.prompt;
-  r.hint = q.hint;
-  r.options = q.options;
-  r.actions = std::move(actions);
-  return r;
-}
 
 std::vector<action> controls(int round) {
   return {{command_token("snooze", "", round), "Remind me tomorrow", action_style::normal},

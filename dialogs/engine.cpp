@@ -40,6 +40,24 @@ pending pending_from(std::string_view s) {
   return pending::none;
 }
 
+question_reply make_question(const question& q, int position, int total, int round, std::vector<action> actions) {
+  question_reply r;
+  r.question = q.id;
+  r.kind = q.kind;
+  r.optional = q.optional;
+  r.max = q.kind == question_kind::multi ? q.max : 0;
+  r.max_length = q.kind == question_kind::text ? q.max_length : 0;
+  r.position = position;
+  r.total = total;
+  r.round = round;
+  r.title = q.title;
+  r.prompt = q.prompt;
+  r.hint = q.hint;
+  r.options = q.options;
+  r.actions = std::move(actions);
+  return r;
+}
+
 const char* type_of(const reply& r) {
   static const char* names[] = {"text", "error", "question", "answered", "summary", "confirm", "result"};
   return names[r.index()];
@@ -538,19 +556,7 @@ class turn {
   // --- replies --------------------------------------------------------------------
 
   void ask(const question& q) {
-    question_reply r;
-    r.question = q.id;
-    r.kind = q.kind;
-    r.optional = q.optional;
-    r.max = q.kind == question_kind::multi ? q.max : 0;
-    r.max_length = q.kind == question_kind::text ? q.max_length : 0;
-    r.position = f_.index_of(q.id) + 1;
-    r.total = static_cast<int>(f_.questions.size());
-    r.round = s_.round;
-    r.title = q.title;
-    r.prompt = q.prompt;
-    r.hint = q.hint;
-    r.options = q.options;
+    question_reply r = make_question(q, f_.index_of(q.id) + 1, static_cast<int>(f_.questions.size()), s_.round, {});
     if (const answer* a = find_answer(s_.answers, q.id)) {
       r.selected = a->options;
       r.text = a->text;

@@ -101,6 +101,10 @@ struct result_reply {
 using reply = std::variant<text_reply, error_reply, question_reply, answered_reply, summary_reply, confirm_reply,
                            result_reply>;
 
+// A question as asked: its content, where it stands (position of total) and the round its
+// buttons carry, with `actions` under it.
+question_reply make_question(const question& q, int position, int total, int round, std::vector<action> actions);
+
 // The `type` each reply has in JSON: text, error, question, answered, summary, confirm, result.
 const char* type_of(const reply& r);
 

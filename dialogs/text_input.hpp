@@ -52,6 +52,10 @@ std::string normalize_words(std::string_view text);
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit);
 
 std::string to_lower(std::string_view s);
+// White space (space, tab, CR, LF) off both ends.
+std::string_view trim(std::string_view s);
+// The words of `s`, split at white space.
+std::vector<std::string> words_of(std::string_view s);
 
 // Platform length limits count UTF-16 code units (a character outside the BMP is two);
 // counting that way is the stricter of the ways a character can be counted.

@@ -19,26 +19,12 @@ using mlpath::test::temp_dir;
 
 namespace {
 
-class discord_serve {
- public:
-  discord_serve(const temp_dir& dir, const fake_discord& fake) {
-    std::vector<std::string> env = {"MLPATH_DB=" + dir.file("d.db"),
-                                    "MLPATH_LISTEN=127.0.0.1:0",
-                                    "DISCORD_PUBLIC_KEY=" + fake.public_key_hex(),
-                                    "DISCORD_BOT_TOKEN=test-bot-token",
-                                    "DISCORD_APPLICATION_ID=APP1",
-                                    "DISCORD_API_URL=" + fake.api_url(),
-                                    "MLPATH_LOG_LEVEL=warn"};
-    proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    base_ = mlpath::test::await_listening(*proc_);
-    REQUIRE(!base_.empty());
-  }
-  std::string url(const std::string& p) const { return base_ + p; }
-  child_process& proc() { return *proc_; }
-
- private:
-  std::unique_ptr<child_process> proc_;
-  std::string base_;
+struct discord_serve : mlpath::test::serve_process {
+  discord_serve(const temp_dir& dir, const fake_discord& fake)
+      : mlpath::test::serve_process({"MLPATH_DB=" + dir.file("d.db"), "MLPATH_LISTEN=127.0.0.1:0",
+                                     "DISCORD_PUBLIC_KEY=" + fake.public_key_hex(), "DISCORD_BOT_TOKEN=test-bot-token",
+                                     "DISCORD_APPLICATION_ID=APP1", "DISCORD_API_URL=" + fake.api_url(),
+                                     "MLPATH_LOG_LEVEL=warn"}) {}
 };
 
 json::value answer(const net::client_response& r) {

@@ -25,28 +25,7 @@ namespace {
 
 std::string binary() { return mlpath::test::mlpath_binary(); }
 
-// A running `mlpath serve` with the given environment (added to the test's own).
-class serve {
- public:
-  serve(std::vector<std::string> env) {
-    proc_ = std::make_unique<child_process>(std::vector<std::string>{binary(), "serve"}, env);
-    base_ = mlpath::test::await_listening(*proc_);
-    REQUIRE(!base_.empty());
-  }
-  std::string url(const std::string& path) const { return base_ + path; }
-  child_process& proc() { return *proc_; }
-  // SIGTERM, then the exit status and how long the stop took.
-  std::pair<int, std::chrono::milliseconds> terminate() {
-    auto t = std::chrono::steady_clock::now();
-    ::kill(proc_->pid(), SIGTERM);
-    int status = proc_->wait();
-    return {status, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)};
-  }
-
- private:
-  std::unique_ptr<child_process> proc_;
-  std::string base_;
-};
+using serve = mlpath::test::serve_process;
 
 // Polls `probe` until it holds: waiting for an outcome the service reaches on its own
 // timers (the readiness probe), never a fixed sleep.

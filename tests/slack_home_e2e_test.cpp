@@ -18,22 +18,11 @@ namespace {
 
 const std::string secret = "test-signing-secret";
 
-class serve_process {
- public:
-  serve_process(const temp_dir& dir, const fake_slack& fake) {
-    std::vector<std::string> env = {"MLPATH_DB=" + dir.file("home.db"), "MLPATH_LISTEN=127.0.0.1:0",
-                                    "SLACK_SIGNING_SECRET=" + secret,  "SLACK_BOT_TOKEN=xoxb-test-token",
-                                    "SLACK_API_URL=" + fake.api_url(), "MLPATH_LOG_LEVEL=warn"};
-    proc_ = std::make_unique<mlpath::test::child_process>(
-        std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    base_ = mlpath::test::await_listening(*proc_);
-    REQUIRE(!base_.empty());
-  }
-  std::string url(const std::string& path) const { return base_ + path; }
-
- private:
-  std::unique_ptr<mlpath::test::child_process> proc_;
-  std::string base_;
+struct serve_process : mlpath::test::serve_process {
+  serve_process(const temp_dir& dir, const fake_slack& fake)
+      : mlpath::test::serve_process({"MLPATH_DB=" + dir.file("home.db"), "MLPATH_LISTEN=127.0.0.1:0",
+                                     "SLACK_SIGNING_SECRET=" + secret, "SLACK_BOT_TOKEN=xoxb-test-token",
+                                     "SLACK_API_URL=" + fake.api_url(), "MLPATH_LOG_LEVEL=warn"}) {}
 };
 
 std::string home_opened(const std::string& event_id, const std::string& user) {

@@ -19,23 +19,16 @@ namespace {
 const std::string secret = "test-signing-secret";
 
 // A running `mlpath serve` against the fake.
-class serve_process {
- public:
-  serve_process(const temp_dir& dir, const fake_slack& fake, std::vector<std::string> extra_env = {}) {
-    std::vector<std::string> env = {"MLPATH_DB=" + dir.file("serve.db"), "MLPATH_LISTEN=127.0.0.1:0",
-                                    "SLACK_SIGNING_SECRET=" + secret,   "SLACK_BOT_TOKEN=xoxb-test-token",
-                                    "SLACK_API_URL=" + fake.api_url(),  "MLPATH_LOG_LEVEL=warn"};
-    for (auto& e : extra_env) env.push_back(std::move(e));
-    proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    base_ = mlpath::test::await_listening(*proc_);
-    REQUIRE(!base_.empty());
+struct serve_process : mlpath::test::serve_process {
+  serve_process(const temp_dir& dir, const fake_slack& fake, std::vector<std::string> extra_env = {})
+      : mlpath::test::serve_process(env(dir, fake, std::move(extra_env))) {}
+  static std::vector<std::string> env(const temp_dir& dir, const fake_slack& fake, std::vector<std::string> extra) {
+    std::vector<std::string> e = {"MLPATH_DB=" + dir.file("serve.db"), "MLPATH_LISTEN=127.0.0.1:0",
+                                  "SLACK_SIGNING_SECRET=" + secret,   "SLACK_BOT_TOKEN=xoxb-test-token",
+                                  "SLACK_API_URL=" + fake.api_url(),  "MLPATH_LOG_LEVEL=warn"};
+    for (auto& x : extra) e.push_back(std::move(x));
+    return e;
   }
-  std::string url(const std::string& path) const { return base_ + path; }
-  child_process& proc() { return *proc_; }
-
- private:
-  std::unique_ptr<child_process> proc_;
-  std::string base_;
 };
 
 net::client_response post_event(fake_slack& fake, serve_process& s, const std::string& body,

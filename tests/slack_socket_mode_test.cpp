@@ -238,23 +238,11 @@ TEST_CASE("socket mode: invalid_auth and link_disabled stop Socket Mode with one
 
 namespace {
 
-class socket_serve {
- public:
-  socket_serve(const mlpath::test::temp_dir& dir, fake_slack& fake) {
-    std::vector<std::string> env = {"MLPATH_DB=" + dir.file("socket.db"), "MLPATH_LISTEN=127.0.0.1:0",
-                                    "SLACK_APP_TOKEN=xapp-1-A0TEST-1-secretsecret", "SLACK_BOT_TOKEN=xoxb-test-token",
-                                    "SLACK_API_URL=" + fake.api_url(), "MLPATH_LOG_LEVEL=warn"};
-    proc_ = std::make_unique<mlpath::test::child_process>(
-        std::vector<std::string>{mlpath::test::mlpath_binary(), "serve"}, env);
-    base_ = mlpath::test::await_listening(*proc_);
-    REQUIRE(!base_.empty());
-  }
-  std::string url(const std::string& path) const { return base_ + path; }
-  mlpath::test::child_process& proc() { return *proc_; }
-
- private:
-  std::unique_ptr<mlpath::test::child_process> proc_;
-  std::string base_;
+struct socket_serve : mlpath::test::serve_process {
+  socket_serve(const mlpath::test::temp_dir& dir, fake_slack& fake)
+      : mlpath::test::serve_process({"MLPATH_DB=" + dir.file("socket.db"), "MLPATH_LISTEN=127.0.0.1:0",
+                                     "SLACK_APP_TOKEN=xapp-1-A0TEST-1-secretsecret", "SLACK_BOT_TOKEN=xoxb-test-token",
+                                     "SLACK_API_URL=" + fake.api_url(), "MLPATH_LOG_LEVEL=warn"}) {}
 };
 
 std::size_t posts_asking(const std::vector<mlpath::test::recorded_call>& calls, const std::string& question) {

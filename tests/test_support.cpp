@@ -217,6 +217,19 @@ run_result run(const std::vector<std::string>& argv, const std::string& input, c
   return r;
 }
 
+serve_process::serve_process(const std::vector<std::string>& env) {
+  proc_ = std::make_unique<child_process>(std::vector<std::string>{mlpath_binary(), "serve"}, env);
+  base_ = await_listening(*proc_);
+  if (base_.empty()) throw std::runtime_error("mlpath serve did not start listening: " + proc_->read_stderr());
+}
+
+std::pair<int, std::chrono::milliseconds> serve_process::terminate() {
+  auto t = std::chrono::steady_clock::now();
+  ::kill(proc_->pid(), SIGTERM);
+  int status = proc_->wait();
+  return {status, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)};
+}
+
 std::string await_listening(child_process& serve, std::chrono::milliseconds timeout) {
   static const std::regex announced(R"(listening on (http://[0-9.:\[\]a-f]+:[0-9]+))");
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -85,6 +85,21 @@ run_result run(const std::vector<std::string>& argv, const std::string& input = 
 std::string await_listening(child_process& serve, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 std::string mlpath_binary();
+
+// A running `mlpath serve` with `env` added to the test's environment; the constructor
+// waits until it listens.
+class serve_process {
+ public:
+  explicit serve_process(const std::vector<std::string>& env);
+  std::string url(const std::string& path) const { return base_ + path; }
+  child_process& proc() { return *proc_; }
+  // SIGTERM, then the exit status and how long the stop took.
+  std::pair<int, std::chrono::milliseconds> terminate();
+
+ private:
+  std::unique_ptr<child_process> proc_;
+  std::string base_;
+};
 std::string source_dir();
 
 // The corpus of real platform payloads in ../shared/fixtures/<platform>.

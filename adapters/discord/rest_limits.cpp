@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "adapters/discord/json_read.hpp"
+#include "dialogs/text_input.hpp"
 
 namespace mlpath::discord {
 namespace {
@@ -17,11 +18,7 @@ constexpr double max_wait_seconds = 24 * 3600.0;  // a longer Retry-After is not
 constexpr auto sweep_every = minutes(5);
 constexpr auto idle_bucket = hours(1);
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
+using dialogs::trim;
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

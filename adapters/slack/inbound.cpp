@@ -11,6 +11,7 @@
 
 #include "adapters/common/json_reader.hpp"
 #include "adapters/common/json_util.hpp"
+#include "dialogs/text_input.hpp"
 
 namespace mlpath::slack {
 namespace {
@@ -31,11 +32,7 @@ constexpr std::size_t max_state_values = 256;
 constexpr std::size_t max_selected = 256;
 constexpr std::size_t max_token_ids = 256;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using dialogs::trim;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

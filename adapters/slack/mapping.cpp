@@ -18,12 +18,7 @@ mapped ignore(std::string reason) {
   return m;
 }
 
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using dialogs::trim;
 
 dialogs::user_ref user_of(const inbound& in) { return {"slack", in.team_id, in.user}; }
 
