@@ -58,6 +58,9 @@ class fake_slack {
   // While set, every call of `method` is answered with `fault` (after acting on it when `acted`).
   void break_always(const std::string& method, net::http_response::fault fault, bool acted);
   void clear_failures();
+  // Every call authorised with `token` ("Bearer <token>") answers ok:false with `error`
+  // from now on, whatever the method (an expired or revoked token). Before scripts.
+  void reject_token(const std::string& token, const std::string& error = "token_expired");
   // Posts accepted into `channel` so far (what conversations.history would show).
   std::size_t posts_in(const std::string& channel) const;
 
@@ -87,6 +90,7 @@ class fake_slack {
   std::vector<recorded_call> calls_;
   std::map<std::string, std::deque<scripted>> scripts_;
   std::map<std::string, int> failing_;
+  std::map<std::string, std::string> rejected_;  // Authorization header -> error
   std::map<std::string, std::pair<net::http_response::fault, bool>> breaking_;
   struct posted {
     std::string ts;

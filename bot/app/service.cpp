@@ -326,6 +326,7 @@ void service::stop(std::function<void()> done) {
     finish_stop();
   });
   if (p.timed) p.timed->stop();
+  if (p.slack) p.slack->stop();
   loop_.cancel(p.prune_timer);
   loop_.cancel(p.probe_timer);
   // Two things in parallel: the HTTP server finishes its requests and then the outbox its

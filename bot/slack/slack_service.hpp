@@ -34,6 +34,8 @@ class slack_service {
 
   // Learns who we are (auth.test) and processes what the inbox still holds.
   void start();
+  // Stops the timers (token rotation); part of a graceful stop.
+  void stop() { workspaces_.stop(); }
   bool ready() const { return workspaces_.ready(); }
 
   void handle_events(net::http_request&& req, net::http_reply reply) { ingress_.handle_events(std::move(req), std::move(reply)); }
