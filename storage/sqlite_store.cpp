@@ -255,6 +255,28 @@ CREATE TABLE service_state (
     R"sql(
 ALTER TABLE users ADD COLUMN home_opened_at INTEGER;
 )sql",
+    // 9: Slack installations in full (OAuth v2 for many workspaces): the org of an org-wide
+    // (Enterprise Grid) install, the app, who installed it, rotating tokens (the refresh
+    // token, when the bot token expires, and a claim so that one process at a time spends
+    // the single-use refresh token), when the row last changed; and the teams seen under an
+    // org-wide install, so the org's token serves them after a restart too.
+    R"sql(
+ALTER TABLE installations ADD COLUMN enterprise_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE installations ADD COLUMN is_enterprise_install INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE installations ADD COLUMN app_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE installations ADD COLUMN installer_user_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE installations ADD COLUMN refresh_token TEXT NOT NULL DEFAULT '';
+ALTER TABLE installations ADD COLUMN token_expires_at INTEGER;
+ALTER TABLE installations ADD COLUMN refresh_claimed_until INTEGER;
+ALTER TABLE installations ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+UPDATE installations SET updated_at = installed_at;
+CREATE TABLE slack_teams (
+  team_id TEXT PRIMARY KEY,
+  enterprise_id TEXT NOT NULL,
+  seen_at INTEGER NOT NULL
+);
+CREATE INDEX slack_teams_by_enterprise ON slack_teams (enterprise_id);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -1332,11 +1354,18 @@ class sqlite_store final : public store {
 
   void save_installation(const installation& i) override {
     guard([&] {
+      // A new install replaces the old one whole, its rotation state included.
       SQLite::Statement q(db_,
                           "INSERT INTO installations (platform, tenant, bot_token, bot_user_id, bot_id, scopes, "
-                          "installed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, tenant) DO UPDATE SET "
+                          "installed_at, enterprise_id, is_enterprise_install, app_id, installer_user_id, refresh_token, "
+                          "token_expires_at, refresh_claimed_until, updated_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (platform, tenant) DO UPDATE SET "
                           "bot_token = excluded.bot_token, bot_user_id = excluded.bot_user_id, "
-                          "bot_id = excluded.bot_id, scopes = excluded.scopes, installed_at = excluded.installed_at");
+                          "bot_id = excluded.bot_id, scopes = excluded.scopes, installed_at = excluded.installed_at, "
+                          "enterprise_id = excluded.enterprise_id, is_enterprise_install = excluded.is_enterprise_install, "
+                          "app_id = excluded.app_id, installer_user_id = excluded.installer_user_id, "
+                          "refresh_token = excluded.refresh_token, token_expires_at = excluded.token_expires_at, "
+                          "refresh_claimed_until = NULL, updated_at = excluded.updated_at");
       q.bind(1, i.platform);
       q.bind(2, i.tenant);
       q.bind(3, i.bot_token);
@@ -1344,6 +1373,13 @@ class sqlite_store final : public store {
       q.bind(5, i.bot_id);
       q.bind(6, i.scopes);
       q.bind(7, secs(i.installed_at));
+      q.bind(8, i.enterprise_id);
+      q.bind(9, i.is_enterprise_install ? 1 : 0);
+      q.bind(10, i.app_id);
+      q.bind(11, i.installer_user_id);
+      q.bind(12, i.refresh_token);
+      bind_maybe(q, 13, i.token_expires_at);
+      q.bind(14, secs(i.updated_at.time_since_epoch().count() ? i.updated_at : i.installed_at));
       q.exec();
     });
   }
@@ -1351,12 +1387,22 @@ class sqlite_store final : public store {
   std::vector<installation> installations(std::string_view platform) override {
     return guard([&] {
       std::vector<installation> out;
-      SQLite::Statement q(db_,
-                          "SELECT platform, tenant, bot_token, bot_user_id, bot_id, scopes, installed_at "
-                          "FROM installations WHERE platform = ? ORDER BY tenant");
+      SQLite::Statement q(db_, std::string("SELECT ") + installation_columns +
+                                   " FROM installations WHERE platform = ? ORDER BY tenant");
       q.bind(1, std::string(platform));
       while (q.executeStep()) out.push_back(read_installation(q));
       return out;
+    });
+  }
+
+  std::optional<installation> find_installation(std::string_view platform, std::string_view tenant) override {
+    return guard([&]() -> std::optional<installation> {
+      SQLite::Statement q(db_, std::string("SELECT ") + installation_columns +
+                                   " FROM installations WHERE platform = ? AND tenant = ?");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(tenant));
+      if (!q.executeStep()) return std::nullopt;
+      return read_installation(q);
     });
   }
 
@@ -1367,23 +1413,114 @@ class sqlite_store final : public store {
       q.bind(1, std::string(platform));
       q.bind(2, std::string(tenant));
       bool removed = q.exec() > 0;
-      // Nobody in an uninstalled workspace can be messaged any more.
+      // Nobody there can be messaged any more.
       SQLite::Statement stop(db_,
-                             "UPDATE checkin_books SET active = 0, next_due_at = NULL, paused_reason = 'uninstalled', "
-                             "revision = revision + 1 WHERE user_id IN "
-                             "(SELECT id FROM users WHERE platform = ? AND tenant = ?)");
+                             std::string("UPDATE checkin_books SET active = 0, next_due_at = NULL, paused_reason = 'uninstalled', "
+                                         "revision = revision + 1 WHERE user_id IN "
+                                         "(SELECT id FROM users WHERE platform = ?1 AND ") + served_tenants + ")");
       stop.bind(1, std::string(platform));
       stop.bind(2, std::string(tenant));
       stop.exec();
       SQLite::Statement drop(db_,
-                             "UPDATE outbox SET failed_at = ?, last_error = 'uninstalled' "
-                             "WHERE sent_at IS NULL AND failed_at IS NULL AND platform = ? AND tenant = ?");
-      drop.bind(1, secs(now));
-      drop.bind(2, std::string(platform));
-      drop.bind(3, std::string(tenant));
+                             std::string("UPDATE outbox SET failed_at = ?3, last_error = 'uninstalled' "
+                                         "WHERE sent_at IS NULL AND failed_at IS NULL AND platform = ?1 AND ") + served_tenants);
+      drop.bind(1, std::string(platform));
+      drop.bind(2, std::string(tenant));
+      drop.bind(3, secs(now));
       drop.exec();
       tx.commit();
       return removed;
+    });
+  }
+
+  bool erase_installation(std::string_view platform, std::string_view tenant) override {
+    return guard([&] {
+      write_scope tx(*this);
+      auto run = [&](const std::string& sql) {
+        SQLite::Statement q(db_, sql);
+        q.bind(1, std::string(platform));
+        q.bind(2, std::string(tenant));
+        return q.exec();
+      };
+      // The people first: which teams the org's install served is read before its rows go.
+      const std::string people = std::string("SELECT id FROM users WHERE platform = ?1 AND ") + served_tenants;
+      // Inbound payloads name the people too; dedupe ids stay so retries are still dropped.
+      run("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id IN (" + people + ")");
+      run("DELETE FROM users WHERE id IN (" + people + ")");  // cascades to everything they own
+      // What is left there belongs to nobody in particular (goodbyes after an erase, ...).
+      run(std::string("DELETE FROM outbox WHERE platform = ?1 AND ") + served_tenants);
+      if (platform == "slack") run("DELETE FROM slack_teams WHERE ?1 = 'slack' AND (enterprise_id = ?2 OR team_id = ?2)");
+      bool removed = run("DELETE FROM installations WHERE platform = ?1 AND tenant = ?2") > 0;
+      tx.commit();
+      return removed;
+    });
+  }
+
+  bool claim_token_refresh(std::string_view platform, std::string_view tenant, std::string_view refresh_token,
+                           timestamp now, timestamp until) override {
+    return guard([&] {
+      SQLite::Statement q(db_,
+                          "UPDATE installations SET refresh_claimed_until = ?4 WHERE platform = ?1 AND tenant = ?2 "
+                          "AND refresh_token = ?3 AND refresh_token != '' "
+                          "AND (refresh_claimed_until IS NULL OR refresh_claimed_until <= ?5)");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(tenant));
+      q.bind(3, std::string(refresh_token));
+      q.bind(4, secs(until));
+      q.bind(5, secs(now));
+      return q.exec() == 1;
+    });
+  }
+
+  void release_token_refresh(std::string_view platform, std::string_view tenant,
+                             std::string_view refresh_token) override {
+    guard([&] {
+      SQLite::Statement q(db_,
+                          "UPDATE installations SET refresh_claimed_until = NULL WHERE platform = ? AND tenant = ? "
+                          "AND refresh_token = ?");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(tenant));
+      q.bind(3, std::string(refresh_token));
+      q.exec();
+    });
+  }
+
+  bool rotate_tokens(std::string_view platform, std::string_view tenant, std::string_view old_refresh_token,
+                     const rotated_tokens& fresh, timestamp now) override {
+    return guard([&] {
+      SQLite::Statement q(db_,
+                          "UPDATE installations SET bot_token = ?4, refresh_token = ?5, token_expires_at = ?6, "
+                          "refresh_claimed_until = NULL, updated_at = ?7 "
+                          "WHERE platform = ?1 AND tenant = ?2 AND refresh_token = ?3 AND refresh_token != ''");
+      q.bind(1, std::string(platform));
+      q.bind(2, std::string(tenant));
+      q.bind(3, std::string(old_refresh_token));
+      q.bind(4, fresh.bot_token);
+      q.bind(5, fresh.refresh_token);
+      bind_maybe(q, 6, fresh.expires_at);
+      q.bind(7, secs(now));
+      return q.exec() == 1;
+    });
+  }
+
+  void note_slack_team(std::string_view team, std::string_view enterprise, timestamp now) override {
+    guard([&] {
+      auto& q = cached("INSERT INTO slack_teams (team_id, enterprise_id, seen_at) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (team_id) DO UPDATE SET enterprise_id = excluded.enterprise_id, "
+                       "seen_at = excluded.seen_at WHERE enterprise_id != excluded.enterprise_id");
+      q.bind(1, std::string(team));
+      q.bind(2, std::string(enterprise));
+      q.bind(3, secs(now));
+      q.exec();
+    });
+  }
+
+  std::vector<std::pair<std::string, std::string>> slack_teams() override {
+    return guard([&] {
+      std::vector<std::pair<std::string, std::string>> out;
+      SQLite::Statement q(db_, "SELECT team_id, enterprise_id FROM slack_teams ORDER BY team_id");
+      while (q.executeStep()) out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+      return out;
     });
   }
 
@@ -1435,10 +1572,34 @@ class sqlite_store final : public store {
     q.exec();
   }
 
+  static constexpr const char* installation_columns =
+      "platform, tenant, bot_token, bot_user_id, bot_id, scopes, installed_at, enterprise_id, is_enterprise_install, "
+      "app_id, installer_user_id, refresh_token, token_expires_at, updated_at";
+
+  // The tenants an installation serves, as a condition on a `tenant` column with the
+  // platform as ?1 and the installation's tenant as ?2: the tenant itself and, for a Slack
+  // org-wide install, the org's teams that have no installation of their own.
+  static constexpr const char* served_tenants =
+      "(tenant = ?2 OR (?1 = 'slack' AND tenant IN (SELECT team_id FROM slack_teams WHERE enterprise_id = ?2 "
+      "AND team_id NOT IN (SELECT tenant FROM installations WHERE platform = 'slack'))))";
+
   static installation read_installation(SQLite::Statement& q) {
-    return installation{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                        q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
-                        at(q.getColumn(6).getInt64())};
+    installation i;
+    i.platform = q.getColumn(0).getString();
+    i.tenant = q.getColumn(1).getString();
+    i.bot_token = q.getColumn(2).getString();
+    i.bot_user_id = q.getColumn(3).getString();
+    i.bot_id = q.getColumn(4).getString();
+    i.scopes = q.getColumn(5).getString();
+    i.installed_at = at(q.getColumn(6).getInt64());
+    i.enterprise_id = q.getColumn(7).getString();
+    i.is_enterprise_install = q.getColumn(8).getInt() != 0;
+    i.app_id = q.getColumn(9).getString();
+    i.installer_user_id = q.getColumn(10).getString();
+    i.refresh_token = q.getColumn(11).getString();
+    i.token_expires_at = maybe_at(q.getColumn(12));
+    i.updated_at = at(q.getColumn(13).getInt64());
+    return i;
   }
 
   template <class F>

@@ -175,6 +175,22 @@ struct installation {
   std::string bot_id;
   std::string scopes;
   timestamp installed_at{};
+  // Added with OAuth v2 for many workspaces (schema 9). On Slack, `tenant` is the team id,
+  // or the enterprise id of an org-wide (Enterprise Grid) install.
+  std::string enterprise_id;               // the org, "" outside Enterprise Grid
+  bool is_enterprise_install = false;      // org-wide: one token serves every team of the org
+  std::string app_id;
+  std::string installer_user_id;           // who installed it (oauth.v2.access authed_user.id)
+  std::string refresh_token;               // "" = the bot token does not expire (no rotation)
+  std::optional<timestamp> token_expires_at;  // when bot_token stops working (rotation on)
+  timestamp updated_at{};                  // last install or token rotation
+};
+
+// A rotated token pair (oauth.v2.access with grant_type=refresh_token).
+struct rotated_tokens {
+  std::string bot_token;
+  std::string refresh_token;
+  std::optional<timestamp> expires_at;
 };
 
 class store {
@@ -278,11 +294,38 @@ class store {
                                                                std::size_t limit) = 0;
   virtual wakeups next_wakeups(const std::vector<std::string>& platforms) = 0;
 
-  // Installations. Deleting one also stops the check-ins of its people and gives up on
-  // what was still to be sent there (marked failed at `now`).
+  // Installations. Deleting one (its tokens were revoked) keeps the people's data but
+  // stops their check-ins and gives up on what was still to be sent there (marked failed
+  // at `now`) — for a Slack org-wide install, in the org's teams without an installation
+  // of their own too.
   virtual void save_installation(const installation& i) = 0;
   virtual std::vector<installation> installations(std::string_view platform) = 0;
   virtual bool delete_installation(std::string_view platform, std::string_view tenant, timestamp now) = 0;
+  virtual std::optional<installation> find_installation(std::string_view platform, std::string_view tenant) = 0;
+  // The app was uninstalled from `tenant`: its installation and everything about its people
+  // go (users with that tenant, cascading to all they own; for a Slack org-wide install,
+  // also the people of the org's teams (slack_teams) that have no installation of their
+  // own), with the outbox messages still addressed there and those teams' records. One
+  // transaction. Returns whether an installation was there.
+  virtual bool erase_installation(std::string_view platform, std::string_view tenant) = 0;
+
+  // Token rotation, safe with several processes on one database. A process claims the
+  // right to spend `refresh_token` until `until` (false when the stored refresh token is
+  // another one, or another process holds an unexpired claim); only the claimant calls the
+  // platform. rotate_tokens stores the new pair only if `old_refresh_token` is still the
+  // stored one (compare-and-swap) and ends the claim; release_token_refresh ends a claim
+  // after a failed refresh.
+  virtual bool claim_token_refresh(std::string_view platform, std::string_view tenant, std::string_view refresh_token,
+                                   timestamp now, timestamp until) = 0;
+  virtual void release_token_refresh(std::string_view platform, std::string_view tenant,
+                                     std::string_view refresh_token) = 0;
+  virtual bool rotate_tokens(std::string_view platform, std::string_view tenant, std::string_view old_refresh_token,
+                             const rotated_tokens& fresh, timestamp now) = 0;
+
+  // Slack teams seen in payloads of an org-wide install, and their org: the org's
+  // installation serves them. note_slack_team writes only when the org is new or changed.
+  virtual void note_slack_team(std::string_view team, std::string_view enterprise, timestamp now) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> slack_teams() = 0;  // (team, enterprise)
 };
 
 // Runs writes in one batch; rolls back unless committed.

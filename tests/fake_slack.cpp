@@ -47,6 +47,11 @@ void fake_slack::socket_mode_urls(std::function<std::string()> next_url) {
   socket_url_ = std::move(next_url);
 }
 
+void fake_slack::reject_token(const std::string& token, const std::string& error) {
+  std::lock_guard lock(mu_);
+  rejected_["Bearer " + token] = error;
+}
+
 void fake_slack::clear_failures() {
   std::lock_guard lock(mu_);
   failing_.clear();
@@ -92,7 +97,10 @@ void fake_slack::handle(net::http_request&& req, net::http_reply reply) {
   {
     std::lock_guard lock(mu_);
     auto it = scripts_.find(method);
-    if (it != scripts_.end() && !it->second.empty()) {
+    // A rejected token fails before any script (which stays for a call Slack accepts).
+    if (auto r = rejected_.find(call.auth); r != rejected_.end())
+      s = scripted{200, json::serialize(json::object{{"ok", false}, {"error", r->second}}), {}, {}, false};
+    else if (it != scripts_.end() && !it->second.empty()) {
       s = std::move(it->second.front());
       it->second.pop_front();
     }
@@ -106,7 +114,13 @@ void fake_slack::handle(net::http_request&& req, net::http_reply reply) {
   net::http_response res;
   res.content_type = "application/json; charset=utf-8";
   if (!s && failing) s = scripted{failing, R"({"ok":false,"error":"service_unavailable"})", {}, {}, false};
-  bool accepted = !s || (s->status == 200 && s->body.empty() && !s->drop &&
+  // A scripted body that says ok:true is an answer Slack acted on too.
+  auto says_ok = [](const std::string& body) {
+    std::error_code bad;
+    json::value v = json::parse(body, bad);
+    return !bad && v.is_object() && v.as_object().contains("ok") && v.at("ok") == true;
+  };
+  bool accepted = !s || (s->status == 200 && (s->body.empty() || says_ok(s->body)) && !s->drop &&
                          (s->fault == net::http_response::fault::none || s->acted));
   if (s && !s->body.empty()) res.body = s->body;
   if (s) {

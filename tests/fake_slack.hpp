@@ -60,6 +60,9 @@ class fake_slack {
   void clear_failures();
   // apps.connections.open answers ok with the URL this gives (a fake Socket Mode server's).
   void socket_mode_urls(std::function<std::string()> next_url);
+  // Every call authorised with `token` ("Bearer <token>") answers ok:false with `error`
+  // from now on, whatever the method (an expired or revoked token). Before scripts.
+  void reject_token(const std::string& token, const std::string& error = "token_expired");
   // Posts accepted into `channel` so far (what conversations.history would show).
   std::size_t posts_in(const std::string& channel) const;
 
@@ -89,6 +92,7 @@ class fake_slack {
   std::vector<recorded_call> calls_;
   std::map<std::string, std::deque<scripted>> scripts_;
   std::map<std::string, int> failing_;
+  std::map<std::string, std::string> rejected_;  // Authorization header -> error
   std::map<std::string, std::pair<net::http_response::fault, bool>> breaking_;
   struct posted {
     std::string ts;

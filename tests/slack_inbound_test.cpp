@@ -117,7 +117,8 @@ TEST_CASE("url_verification, app_rate_limited and unknown types", "[slack][inbou
   in = fx::parse_ok(fx::json_type, R"({"type":"app_rate_limited","team_id":"T1","minute_rate_limited":1518467820})");
   CHECK(in.kind == inbound_kind::app_rate_limited);
   CHECK(in.team_id == "T1");
-  CHECK(map_inbound(in, self).action == mapped_action::ignore);
+  CHECK(map_inbound(in, self).action == mapped_action::rate_limited);
+  CHECK(map_inbound(in, self).where.user.tenant == "T1");
 
   // Well-formed but not ours: acknowledged and ignored, not an error.
   in = fx::parse_ok(fx::json_type, R"({"type":"brand_new_thing","x":[1,2,{"y":null}]})");
@@ -387,8 +388,11 @@ TEST_CASE("uninstall, revoked tokens and App Home", "[slack][mapping]") {
   CHECK(m.action == mapped_action::uninstall);
   CHECK(m.where.user.tenant == "T111");
   m = map_json(envelope({{"type", "tokens_revoked"}, {"tokens", {{"oauth", json::array{}}, {"bot", json::array{"UBOT"}}}}}));
-  CHECK(m.action == mapped_action::uninstall);
+  CHECK(m.action == mapped_action::revoke);
+  CHECK(m.where.user.tenant == "T111");
   m = map_json(envelope({{"type", "tokens_revoked"}, {"tokens", {{"oauth", json::array{"U5"}}}}}));
+  CHECK(m.action == mapped_action::ignore);
+  m = map_json(envelope({{"type", "tokens_revoked"}, {"tokens", {{"oauth", json::array{"U5"}}, {"bot", json::array{}}}}}));
   CHECK(m.action == mapped_action::ignore);
   m = map_json(envelope({{"type", "app_home_opened"}, {"user", "U222"}, {"channel", "D111"}, {"tab", "messages"}}));
   CHECK(m.action == mapped_action::ignore);
@@ -750,7 +754,7 @@ TEST_CASE("conformance: every Slack fixture parses without a crash", "[slack][co
 
     // Schema samples: every field, blank values.
     CHECK(map_inbound(get("events_api/shape/AppUninstalledPayload.json"), self).action == mapped_action::uninstall);
-    CHECK(map_inbound(get("events_api/shape/TokensRevokedPayload.json"), self).action == mapped_action::uninstall);
+    CHECK(map_inbound(get("events_api/shape/TokensRevokedPayload.json"), self).action == mapped_action::revoke);
     CHECK(get("events_api/shape/AppHomeOpenedPayload.json").event_type == "app_home_opened");
     CHECK(map_inbound(get("events_api/shape/AppHomeOpenedPayload.json"), self).action == mapped_action::ignore);
     CHECK(map_inbound(get("events_api/shape/MemberJoinedChannelPayload.json"), self).action == mapped_action::ignore);

@@ -93,6 +93,28 @@ class forwarding_store : public storage::store {
   bool delete_installation(std::string_view platform, std::string_view tenant, storage::timestamp now) override {
     return s_.delete_installation(platform, tenant, now);
   }
+  std::optional<storage::installation> find_installation(std::string_view platform, std::string_view tenant) override {
+    return s_.find_installation(platform, tenant);
+  }
+  bool erase_installation(std::string_view platform, std::string_view tenant) override {
+    return s_.erase_installation(platform, tenant);
+  }
+  bool claim_token_refresh(std::string_view platform, std::string_view tenant, std::string_view refresh_token,
+                           storage::timestamp now, storage::timestamp until) override {
+    return s_.claim_token_refresh(platform, tenant, refresh_token, now, until);
+  }
+  void release_token_refresh(std::string_view platform, std::string_view tenant,
+                             std::string_view refresh_token) override {
+    s_.release_token_refresh(platform, tenant, refresh_token);
+  }
+  bool rotate_tokens(std::string_view platform, std::string_view tenant, std::string_view old_refresh_token,
+                     const storage::rotated_tokens& fresh, storage::timestamp now) override {
+    return s_.rotate_tokens(platform, tenant, old_refresh_token, fresh, now);
+  }
+  void note_slack_team(std::string_view team, std::string_view enterprise, storage::timestamp now) override {
+    s_.note_slack_team(team, enterprise, now);
+  }
+  std::vector<std::pair<std::string, std::string>> slack_teams() override { return s_.slack_teams(); }
 
  protected:
   storage::store& s_;

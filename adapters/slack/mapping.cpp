@@ -52,11 +52,11 @@ mapped map_event(const inbound& in, const bot_identity& self) {
     return m;
   }
   if (type == "tokens_revoked") {
-    // We hold only the bot token; users revoking their own tokens change nothing for us.
-    if (in.revoked_bot_users.empty() && !in.revoked_user_tokens.empty())
-      return ignore("only user tokens were revoked");
+    // We hold only bot tokens; users revoking their own tokens change nothing for us.
+    if (in.revoked_bot_users.empty())
+      return ignore(in.revoked_user_tokens.empty() ? "tokens_revoked names no token" : "only user tokens were revoked");
     mapped m;
-    m.action = mapped_action::uninstall;
+    m.action = mapped_action::revoke;
     m.where.user = {"slack", in.team_id, ""};
     return m;
   }
@@ -235,7 +235,13 @@ mapped map_inbound(const inbound& in, const bot_identity& self) {
     case inbound_kind::view_closed: return ignore("modal closed");
     case inbound_kind::url_verification: return ignore("url_verification is answered by the receiver");
     case inbound_kind::ssl_check: return ignore("ssl_check is answered by the receiver");
-    case inbound_kind::app_rate_limited: return ignore("app_rate_limited: Slack is dropping events");
+    case inbound_kind::app_rate_limited: {
+      mapped m;
+      m.action = mapped_action::rate_limited;
+      m.reason = "app_rate_limited: Slack is dropping events";
+      m.where.user = {"slack", in.team_id, ""};
+      return m;
+    }
     case inbound_kind::unsupported: break;
   }
   return ignore("unsupported payload type \"" + in.type + "\"");

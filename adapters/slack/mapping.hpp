@@ -30,7 +30,9 @@ enum class mapped_action {
   ignore,        // acknowledge and drop (reason says why)
   dialog,        // run `input` through the engine for `where.user`
   open_modal,    // show the text-answer modal for `question` (views.open with trigger_id)
-  uninstall,     // app_uninstalled / tokens_revoked: forget the workspace's tokens, stop its check-ins
+  uninstall,     // app_uninstalled: the workspace's (or org's) tokens and its people's data go
+  revoke,        // tokens_revoked naming bot tokens: those tokens go, nothing is sent with them any more
+  rate_limited,  // app_rate_limited: Slack is dropping our events for a while (logged and counted)
   home,          // app_home_opened (Home tab): publish the person's home page
   share,         // /mlpath share in a channel: the acknowledgement posts the public start card there
   stats,         // /mlpath stats: the acknowledgement shows the workspace's aggregate numbers

@@ -60,10 +60,17 @@ class response_reader : public adapters::json_reader {
       else if (key == "bot_id") ok = str(v, r_.bot_id);
       // auth.test: "team_id"; oauth.v2.access: "team": {"id": ...} (auth.test's "team" is a name)
       else if (key == "team_id") ok = str(v, r_.team_id);
-      else if (key == "team") ok = field_of(v, "id", r_.team_id);
+      else if (key == "team") ok = field_of(v, "id", r_.team_id);  // null for an org-wide install
+      // auth.test: "enterprise_id"; oauth.v2.access: "enterprise": {"id": ...} or null
+      else if (key == "enterprise_id") ok = str(v, r_.enterprise_id);
+      else if (key == "enterprise") ok = field_of(v, "id", r_.enterprise_id);
+      else if (key == "is_enterprise_install") ok = boolean(v, r_.is_enterprise_install);
       else if (key == "app_id") ok = str(v, r_.app_id);
       else if (key == "bot_user_id") ok = str(v, r_.bot_user_id);
       else if (key == "access_token") ok = str(v, r_.access_token);
+      else if (key == "refresh_token") ok = str(v, r_.refresh_token);
+      else if (key == "expires_in") ok = integer(v, r_.expires_in);
+      else if (key == "token_type") ok = str(v, r_.token_type);
       else if (key == "scope") ok = str(v, r_.scope);
       else if (key == "authed_user") ok = field_of(v, "id", r_.user_id);
       else if (key == "user") ok = field_of(v, "tz", r_.tz);

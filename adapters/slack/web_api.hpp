@@ -39,13 +39,20 @@ struct api_response {
   // Fields of successful responses we use.
   std::string ts;          // chat.postMessage, chat.update
   std::string channel_id;  // chat.postMessage (channel), conversations.open (channel.id)
-  std::string user_id;     // auth.test user_id; oauth.v2.access authed_user.id
+  std::string user_id;     // auth.test user_id; oauth.v2.access authed_user.id (the installer)
   std::string bot_id;      // auth.test bot_id
-  std::string team_id;     // auth.test team_id; oauth.v2.access team.id
+  std::string team_id;     // auth.test team_id; oauth.v2.access team.id ("" for an org-wide install: team is null)
+  std::string enterprise_id;           // auth.test enterprise_id; oauth.v2.access enterprise.id
+  bool is_enterprise_install = false;  // auth.test, oauth.v2.access: installed org-wide
   std::string app_id;      // oauth.v2.access app_id
   std::string bot_user_id; // oauth.v2.access bot_user_id
   std::string access_token;// oauth.v2.access access_token
   std::string scope;       // oauth.v2.access scope
+  std::string token_type;  // oauth.v2.access token_type (bot)
+  // oauth.v2.access with token rotation on: the single-use refresh token and the access
+  // token's lifetime in seconds (0 = it does not expire).
+  std::string refresh_token;
+  std::int64_t expires_in = 0;
   std::string tz;          // users.info user.tz
   std::string url;         // apps.connections.open url
   std::vector<history_message> history;  // conversations.history messages, newest first

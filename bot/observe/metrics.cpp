@@ -132,6 +132,9 @@ void describe_families(metrics& m) {
   m.describe("mlpath_inbound_failed_total", "counter",
              "Stored events that could not be processed (recorded as done so they are not retried forever)", true);
   seed_each("mlpath_inbound_failed_total", "platform", {"slack", "discord"});
+  m.describe("mlpath_slack_app_rate_limited_total", "counter",
+             "Slack app_rate_limited events: Slack dropped events to mlpath for a workspace that went over 30,000 "
+             "events an hour");
   m.describe("mlpath_discord_deferred_total", "counter",
              "Discord interactions answered with a deferred response because the database was busy");
   // The engine.
@@ -155,11 +158,12 @@ void describe_families(metrics& m) {
              "Outbound API calls by platform, method and HTTP status (0: no answer)", true);
   m.describe("mlpath_outbound_retries_total", "counter",
              "Outbound calls tried again, by platform and reason (rate_limited, server_error, connect, timeout, closed, "
-             "truncated)",
+             "truncated; token_expired: Slack, sent again after the workspace's rotating token was refreshed)",
              true);
   for (const char* p : {"slack", "discord"})
     for (const char* r : {"rate_limited", "server_error", "connect", "timeout", "closed", "truncated"})
       m.seed("mlpath_outbound_retries_total", std::string("platform=\"") + p + "\",reason=\"" + r + "\"");
+  m.seed("mlpath_outbound_retries_total", "platform=\"slack\",reason=\"token_expired\"");
   m.describe("mlpath_outbound_429_total", "counter", "Outbound calls answered with 429 (rate limited), by platform",
              true);
   seed_each("mlpath_outbound_429_total", "platform", {"slack", "discord"});
@@ -173,8 +177,6 @@ void describe_families(metrics& m) {
              true);
   seed_each("mlpath_socket_mode_connections_total", "event",
             {"open", "hello", "disconnect", "half_open", "no_hello", "rate_limited", "open_failed", "closed", "fatal"});
-  m.describe("mlpath_slack_app_rate_limited_total", "counter",
-             "app_rate_limited events: Slack reports it is dropping events for a workspace");
   m.describe("mlpath_slack_unknown_workspace_total", "counter",
              "Slack payloads from a workspace with no installation (acknowledged, not processed)");
   // Check-ins.

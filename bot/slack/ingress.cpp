@@ -47,7 +47,7 @@ slack_ingress::decision slack_ingress::decide(const slack::inbound& in, const st
     case slack::inbound_kind::app_rate_limited: {
       logs::log_scope context{{"platform", "slack"}, {"team", in.team_id}};
       spdlog::warn("slack: Slack reports it is rate-limiting events for this workspace (app_rate_limited)");
-      metrics_.count("mlpath_slack_app_rate_limited_total", "");
+      metrics_.count("mlpath_slack_app_rate_limited_total");
       return d;
     }
     case slack::inbound_kind::event_callback:

@@ -107,14 +107,33 @@ void slack_processor::process(const work_item& w) {
   }
   const slack::inbound& in = w.parsed ? *w.parsed : *reparsed;
   logs::log_scope context{{"platform", "slack"}, {"team", in.team_id}, {"event_id", w.event.event_id}};
+  // A team of an org-wide install is served by the org's installation (and its token).
+  if (in.enterprise_install) workspaces_.note_team(in.team_id, in.enterprise_id);
   slack::mapped m = slack::map_inbound(in, workspaces_.identity(in.team_id));
+  bool lifecycle = m.action == slack::mapped_action::uninstall || m.action == slack::mapped_action::revoke ||
+                   m.action == slack::mapped_action::rate_limited || m.action == slack::mapped_action::ignore;
+  if (!lifecycle && !workspaces_.knows(in.team_id, in.enterprise_id, in.enterprise_install)) {
+    // Stored before its workspace was uninstalled: nobody there may be recreated or messaged.
+    spdlog::info("slack: dropped {}: the workspace is no longer installed", w.event.event_id);
+    store_.inbox_done("slack", w.event.event_id, now_());
+    return;
+  }
   switch (m.action) {
     case slack::mapped_action::ignore:
       spdlog::debug("slack: ignored {}: {}", w.event.event_id, m.reason);
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
     case slack::mapped_action::uninstall:
-      workspaces_.uninstalled(in.team_id);
+      workspaces_.uninstalled(in.team_id, in.enterprise_id, in.enterprise_install);
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    case slack::mapped_action::revoke:
+      workspaces_.revoked(in.team_id, in.enterprise_id, in.enterprise_install, in.revoked_bot_users);
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    case slack::mapped_action::rate_limited:
+      spdlog::warn("slack: Slack reports it is rate-limiting events for team {}", in.team_id);
+      metrics_.count("mlpath_slack_app_rate_limited_total");
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
     case slack::mapped_action::home:

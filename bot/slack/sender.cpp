@@ -43,13 +43,24 @@ json::object with(json::object payload, std::initializer_list<std::pair<const ch
 slack_sender::slack_sender(storage::store& store, slack_web_client& api, slack_workspaces& workspaces, metrics& m)
     : store_(store), api_(api), workspaces_(workspaces), metrics_(m) {}
 
+send_result slack_sender::outcome(const std::string& team, const std::string& token, const slack::api_response& r) {
+  // A rotating token ran out: transient once a refresh is under way (or done), so the
+  // outbox sends it again with the new token.
+  if (!r.ok && r.error == "token_expired" && workspaces_.token_expired(team, token))
+    return send_result::again("token_expired: the workspace's token is being refreshed", std::chrono::seconds(1))
+        .because("token_expired");
+  return result_of(r);
+}
+
 void slack_sender::send(const storage::outbox_message& record, const slack::outbound& what, send_done done) {
   std::string token = workspaces_.token_for(record.tenant);
   if (token.empty()) {
     done(send_result::give_up("no Slack token for workspace " + record.tenant));
     return;
   }
-  auto finish = [done](const slack::api_response& r) { done(result_of(r)); };
+  auto finish = [this, tenant = record.tenant, token, done](const slack::api_response& r) {
+    done(outcome(tenant, token, r));
+  };
   std::visit(
       adapters::overloaded{
           [&](const slack::post_message& m) {
@@ -67,9 +78,9 @@ void slack_sender::send(const storage::outbox_message& record, const slack::outb
               return;
             }
             api_.call_json(record.tenant, token, "conversations.open", json::serialize(json::object{{"users", who->user}}),
-                           [this, record, m, done](const slack::api_response& r) {
+                           [this, record, m, token, done](const slack::api_response& r) {
                              if (!r.ok || r.channel_id.empty()) {
-                               done(result_of(r));
+                               done(outcome(record.tenant, token, r));
                                return;
                              }
                              try {
@@ -110,9 +121,9 @@ void slack_sender::send(const storage::outbox_message& record, const slack::outb
 void slack_sender::update(const std::string& team, const std::string& token, const std::string& channel,
                           const std::string& ts, const json::object& payload, send_done done) {
   api_.call_json(team, token, "chat.update", json::serialize(with(payload, {{"channel", channel}, {"ts", ts}})),
-                 [done](const slack::api_response& r) {
+                 [this, team, token, done](const slack::api_response& r) {
                    if (update_not_possible(r)) done(send_result::ok());
-                   else done(result_of(r));
+                   else done(outcome(team, token, r));
                  });
 }
 
@@ -128,10 +139,10 @@ void slack_sender::post(const storage::outbox_message& record, const slack::post
   payload["metadata"] = slack::outbox_metadata(record.id);
   api_.call_json(
       record.tenant, token, "chat.postMessage", json::serialize(payload),
-      [this, record, ref = m.ref, channel, done](const slack::api_response& r) {
+      [this, record, ref = m.ref, channel, token, done](const slack::api_response& r) {
         if (r.ok) remember(record, ref, r.channel_id.empty() ? channel : r.channel_id, r.ts);
         if (!r.warning.empty()) spdlog::warn("slack: chat.postMessage warning: {}", r.warning);
-        done(result_of(r));
+        done(outcome(record.tenant, token, r));
       },
       channel);
 }
@@ -157,7 +168,14 @@ void slack_sender::reconcile(const storage::outbox_message& record, const slack:
   if (!cursor.empty()) args.emplace_back("cursor", cursor);
   api_.call_form(
       record.tenant, token, "conversations.history", std::move(args),
-      [this, record, m, channel, page, done](const slack::api_response& r) {
+      [this, record, m, channel, page, token, done](const slack::api_response& r) {
+        if (!r.ok && r.error == "token_expired") {
+          // Still in doubt: looked for again with the new token.
+          send_result again = outcome(record.tenant, token, r);
+          if (again.what == send_result::status::retry) again.uncertain = true;
+          done(std::move(again));
+          return;
+        }
         if (!r.ok && r.transient()) {
           // Still unknown: keep the doubt and ask again later.
           done(send_result::unknown("looking for an earlier send: " + r.error).because(r.retry_reason()));

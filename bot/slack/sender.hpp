@@ -2,7 +2,9 @@
 // Slack sending: each typed outbox message becomes its Web API call (chat.postMessage,
 // chat.update, chat.postEphemeral, views.open), with the workspace's token; a DM is
 // opened first where no channel is known. Web API answers become send results: ok is
-// sent, transient errors are retried by the outbox, permanent ones end the message.
+// sent, transient errors are retried by the outbox, permanent ones end the message;
+// token_expired (a rotating token ran out) is transient: the workspace refreshes the
+// token and the outbox sends again with the new one.
 // Every post carries its outbox id in Slack message metadata (event_type mlpath_outbox);
 // a post whose earlier send may have reached Slack (record.in_doubt) is first looked for
 // in the channel's history (conversations.history, include_all_metadata) and only posted
@@ -31,6 +33,8 @@ class slack_sender {
                 const std::string& ts);
   void update(const std::string& team, const std::string& token, const std::string& channel, const std::string& ts,
               const boost::json::object& payload, send_done done);
+  // The send result of a Web API answer; token_expired asks the workspace for a refresh.
+  send_result outcome(const std::string& team, const std::string& token, const slack::api_response& r);
 
   storage::store& store_;
   slack_web_client& api_;

@@ -2,10 +2,21 @@
 
 namespace mlpath {
 
+namespace {
+
+slack_workspaces::options workspace_options(const slack_service::settings& s) {
+  slack_workspaces::options o;
+  o.client_id = s.client_id;  // refreshing rotating tokens needs the app's credentials
+  o.client_secret = s.client_secret;
+  return o;
+}
+
+}  // namespace
+
 slack_service::slack_service(net::event_loop& loop, storage::store& store, conversation_service& conversations,
                              slack_web_client& api, outbox_dispatcher& outbox, metrics& m, settings s,
                              wall_clock_fn now)
-    : workspaces_(loop, store, api, s.bot_token, now),
+    : workspaces_(loop, store, api, s.bot_token, now, workspace_options(s)),
       processor_(loop, store, conversations, workspaces_, api, outbox, m, now),
       ingress_(loop, store, workspaces_, processor_, conversations.engine().material(), m, s.signing_secret, now),
       sender_(store, api, workspaces_, m),
@@ -26,6 +37,7 @@ slack_service::slack_service(net::event_loop& loop, storage::store& store, conve
 
 void slack_service::stop() {
   if (socket_) socket_->stop();
+  workspaces_.stop();
 }
 
 std::string slack_service::not_ready() const {

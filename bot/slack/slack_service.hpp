@@ -38,7 +38,8 @@ class slack_service {
   // Learns who we are (auth.test), processes what the inbox still holds, and connects
   // Socket Mode when configured.
   void start();
-  // Stops Socket Mode (a graceful stop): no new envelopes; unacknowledged ones are redelivered.
+  // A graceful stop: Socket Mode takes no new envelopes (unacknowledged ones are
+  // redelivered) and the token-rotation timers stop.
   void stop();
   bool ready() const { return not_ready().empty(); }
   // What keeps Slack from being ready, for /readyz; "" when ready.

@@ -65,8 +65,11 @@ void slack_web_client::send(std::shared_ptr<call> c) {
 namespace {
 
 // Calls that must not be repeated blindly when their outcome is unknown: each would post
-// again. The outbox reconciles them instead (slack_sender).
-bool repeatable(std::string_view method) { return method != "chat.postMessage" && method != "chat.postEphemeral"; }
+// again (the outbox reconciles them instead, slack_sender), or would spend a single-use
+// code or refresh token a second time (oauth.v2.access: the caller decides).
+bool repeatable(std::string_view method) {
+  return method != "chat.postMessage" && method != "chat.postEphemeral" && method != "oauth.v2.access";
+}
 
 }  // namespace
 
