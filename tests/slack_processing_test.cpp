@@ -62,6 +62,8 @@ struct slack_rig {
   slack_processor processor{loop, store, conversations, workspaces, api, outbox, m, clock};
 
   slack_rig() {
+    // The workspace is installed (OAuth), so its events are processed.
+    real->save_installation({"slack", "T0TEST", "xoxb-test", "U0BOT", "B0BOT", "chat:write", now});
     bool ready = false;
     workspaces.start([&] { ready = true; });
     REQUIRE(ready);
