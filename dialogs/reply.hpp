@@ -105,6 +105,12 @@ using reply = std::variant<text_reply, error_reply, question_reply, answered_rep
 // buttons carry, with `actions` under it.
 question_reply make_question(const question& q, int position, int total, int round, std::vector<action> actions);
 
+// Whether a reply moves the conversation on (a question, a record, a summary, ...), as
+// opposed to a note or an error that leaves everything as it was.
+inline bool changes_state(const reply& r) {
+  return !std::holds_alternative<text_reply>(r) && !std::holds_alternative<error_reply>(r);
+}
+
 // The `type` each reply has in JSON: text, error, question, answered, summary, confirm, result.
 const char* type_of(const reply& r);
 

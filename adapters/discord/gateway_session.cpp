@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/common/json_util.hpp"
 #include "adapters/discord/json_read.hpp"
 
 namespace mlpath::discord {
@@ -288,16 +289,13 @@ void gateway_session::on_hello(std::string_view d, clock::time_point now, std::v
   if (phase_ != phase::hello_wait) return;
   std::int64_t interval = 0;
   try {
-    simdjson::padded_string padded(d);
-    thread_local od::parser parser;
-    od::document doc;
-    od::object obj;
-    if (!parser.iterate(padded).get(doc) && !doc.get_object().get(obj)) {
-      detail::json_reader r;
+    detail::json_reader r;
+    (void)adapters::read_json_object(d, [&](od::object obj) -> std::optional<std::string> {
       (void)r.fields(obj, [&](std::string_view k, od::value& v) {
         return k == "heartbeat_interval" ? r.integer(v, interval) : true;
       });
-    }
+      return std::nullopt;
+    });
   } catch (...) {
   }
   if (interval <= 0 || milliseconds(interval) > max_heartbeat_interval) {
@@ -325,12 +323,8 @@ void gateway_session::on_dispatch(std::string_view event, std::string_view d, cl
   if (event == "READY" || event == "RESUMED") {
     if (event == "READY") {
       try {
-        simdjson::padded_string padded(d);
-        thread_local od::parser parser;
-        od::document doc;
-        od::object obj;
-        if (!parser.iterate(padded).get(doc) && !doc.get_object().get(obj)) {
-          detail::json_reader r;
+        detail::json_reader r;
+        (void)adapters::read_json_object(d, [&](od::object obj) -> std::optional<std::string> {
           std::string session, resume_url, user;
           (void)r.fields(obj, [&](std::string_view k, od::value& v) {
             if (k == "session_id") return r.id(v, session);
@@ -341,7 +335,8 @@ void gateway_session::on_dispatch(std::string_view event, std::string_view d, cl
           session_id_ = session;
           resume_url_ = resume_url;
           if (!user.empty()) user_id_ = user;
-        }
+          return std::nullopt;
+        });
       } catch (...) {
       }
     }

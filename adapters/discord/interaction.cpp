@@ -211,16 +211,13 @@ void flatten_options(interaction& in, const std::vector<option_node>& options) {
 }
 
 std::variant<interaction, parse_failure> parse(std::string_view body) {
-  thread_local od::parser parser;
-  simdjson::padded_string padded(body);
-  od::document doc;
-  if (auto e = parser.iterate(padded).get(doc)) return bad(std::string("invalid JSON: ") + simdjson::error_message(e));
-  od::object obj;
-  if (doc.get_object().get(obj)) return bad("the body is not a JSON object");
   interaction in;
   interaction_reader r(in);
-  if (!r.top(obj)) return bad(r.error_);
-  if (!adapters::at_document_end(doc)) return bad("unexpected content after the JSON object");
+  auto failed = adapters::read_json_object(body, [&](od::object obj) -> std::optional<std::string> {
+    if (!r.top(obj)) return r.error_;
+    return std::nullopt;
+  });
+  if (failed) return bad(*failed);
 
   if (r.has_event_ || (r.has_type_ && r.type_ == 0))
     return parse_failure{204, "a Webhook Events payload, not an interaction: acknowledged and ignored"};

@@ -28,10 +28,6 @@ std::size_t text_size(const json::value& v) {
   return n;
 }
 
-bool changes_state(const dialogs::reply& r) {
-  return !std::holds_alternative<dialogs::text_reply>(r) && !std::holds_alternative<dialogs::error_reply>(r);
-}
-
 }  // namespace
 
 const char* kind_of(const outbound& m) {
@@ -107,7 +103,7 @@ std::vector<json::object> merge(std::vector<json::object> parts) {
 interaction_response respond(const interaction& in, const mapped& m, const std::vector<dialogs::reply>& replies) {
   bool update_in_place = m.component || (in.type == interaction_type::modal_submit && !in.message_id.empty());
   bool changed = false;
-  for (const auto& r : replies) changed = changed || changes_state(r);
+  for (const auto& r : replies) changed = changed || dialogs::changes_state(r);
   std::vector<json::object> parts;
   std::optional<json::object> cb;
   for (const auto& r : replies) {

@@ -374,18 +374,13 @@ std::variant<inbound, parse_failure> classify(inbound in, json_reader& r, bool i
 }
 
 std::variant<inbound, parse_failure> parse_json(std::string_view body, bool interactive_only) {
-  // One parser per thread: it keeps its buffers between requests instead of allocating
-  // them for every event.
-  thread_local od::parser parser;
-  simdjson::padded_string padded(body);
-  od::document doc;
-  if (auto e = parser.iterate(padded).get(doc)) return bad(std::string("invalid JSON: ") + simdjson::error_message(e));
-  od::object obj;
-  if (doc.get_object().get(obj)) return bad("the body is not a JSON object");
   inbound in;
   json_reader r(in);
-  if (!r.top(obj)) return bad(r.error_);
-  if (!adapters::at_document_end(doc)) return bad("unexpected content after the JSON object");
+  auto failed = adapters::read_json_object(body, [&](od::object obj) -> std::optional<std::string> {
+    if (!r.top(obj)) return r.error_;
+    return std::nullopt;
+  });
+  if (failed) return bad(*failed);
 
   if (!r.container_channel_.empty()) in.channel = r.container_channel_;
   else if (in.channel.empty()) in.channel = r.channel_object_id_;

@@ -14,10 +14,6 @@ using adapters::overloaded;
 using adapters::string_field;
 using adapters::object_field;
 
-bool changes_state(const dialogs::reply& r) {
-  return !std::holds_alternative<dialogs::text_reply>(r) && !std::holds_alternative<dialogs::error_reply>(r);
-}
-
 }  // namespace
 
 const char* kind_of(const outbound& m) {
@@ -82,7 +78,7 @@ std::string question_ref(std::string_view question, int round) {
 
 std::vector<outbound> respond(const mapped& m, const std::vector<dialogs::reply>& replies) {
   bool changed = false;
-  for (const auto& r : replies) changed = changed || changes_state(r);
+  for (const auto& r : replies) changed = changed || dialogs::changes_state(r);
   // A press that changed nothing (a stale or repeated button) gets a note only its presser sees.
   bool ephemeral = m.input.from_button && !changed && !m.where.channel.empty();
   std::vector<outbound> out;

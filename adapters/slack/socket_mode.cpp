@@ -42,35 +42,31 @@ std::string seconds_text(milliseconds d) {
 std::variant<socket_frame, std::string> parse_socket_frame(std::string_view text) {
   if (text.size() > max_frame) return std::string("a frame larger than 1 MiB");
   try {
-    thread_local od::parser parser;
-    simdjson::padded_string padded(text);
-    od::document doc;
-    if (auto e = parser.iterate(padded).get(doc)) return std::string("invalid JSON: ") + simdjson::error_message(e);
-    od::object obj;
-    if (doc.get_object().get(obj)) return std::string("the frame is not a JSON object");
     socket_frame f;
     adapters::json_reader r(limits);
     bool has_payload = false;
-    bool ok = r.fields(obj, [&](std::string_view key, od::value& v) {
+    auto field = [&](std::string_view key, od::value& v) {
       if (key == "type") return r.id(v, f.type);
       if (key == "reason") return r.id(v, f.reason);
       if (key == "envelope_id") return r.id(v, f.envelope_id);
       if (key == "accepts_response_payload") return r.boolean(v, f.accepts_response_payload);
       if (key == "retry_attempt") return r.integer(v, f.retry_attempt);
       if (key == "retry_reason") return r.id(v, f.retry_reason);
-      if (key == "payload") {
-        od::json_type t{};
-        if (!r.type_of(v, t)) return false;
-        if (t != od::json_type::object) return true;
-        std::string_view raw;
-        if (!r.raw(v, raw)) return false;
-        f.payload.assign(raw);
-        has_payload = true;
-      }
+      if (key != "payload") return true;
+      od::json_type t{};
+      if (!r.type_of(v, t)) return false;
+      if (t != od::json_type::object) return true;
+      std::string_view raw;
+      if (!r.raw(v, raw)) return false;
+      f.payload.assign(raw);
+      has_payload = true;
       return true;
+    };
+    auto failed = adapters::read_json_object(text, [&](od::object obj) -> std::optional<std::string> {
+      if (!r.fields(obj, field)) return r.error_;
+      return std::nullopt;
     });
-    if (!ok) return r.error_;
-    if (!adapters::at_document_end(doc)) return std::string("unexpected content after the JSON object");
+    if (failed) return *failed;
     if (f.type == "hello") f.what = socket_frame::kind::hello;
     else if (f.type == "disconnect") f.what = socket_frame::kind::disconnect;
     else if (!f.envelope_id.empty()) f.what = socket_frame::kind::envelope;
