@@ -209,12 +209,35 @@ void slack_ingress::enqueue(pending p) {
   pending_.push_back(std::move(p));
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
-    loop_.post([this] { flush(); });
+    flush_seen_ = 0;
+    flush_turns_ = 0;
+    flush_quiet_ = 0;
+    loop_.post([this] { flush_when_quiet(); });
   }
 }
 
-// Group commit: every payload read in this loop turn is stored in one transaction, then
-// all of them are acknowledged.
+// Group commit, waiting for a quiet moment. Socket Mode frames read back to back from one
+// socket each complete in a loop turn of their own (Beast reads at most 1.5 KB at a time),
+// so "what this loop turn read" is one envelope per commit, and each commit costs its WAL
+// writes and locks again. So the commit waits while payloads keep arriving: it happens once
+// `quiet_turns` turns in a row brought nothing new, or after `max_turns` turns, or at
+// `max_batch` payloads. A lone payload waits a few idle turns (microseconds).
+void slack_ingress::flush_when_quiet() {
+  constexpr int max_turns = 16;
+  constexpr int quiet_turns = 3;
+  constexpr std::size_t max_batch = 256;
+  if (pending_.size() > flush_seen_) flush_quiet_ = 0;
+  else ++flush_quiet_;
+  flush_seen_ = pending_.size();
+  if (flush_quiet_ < quiet_turns && ++flush_turns_ < max_turns && pending_.size() < max_batch) {
+    loop_.post([this] { flush_when_quiet(); });
+    return;
+  }
+  flush();
+}
+
+// Every payload gathered by flush_when_quiet is stored in one transaction, then all of them
+// are acknowledged.
 void slack_ingress::flush() {
   flush_scheduled_ = false;
   std::vector<pending> batch;

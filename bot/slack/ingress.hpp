@@ -4,8 +4,9 @@
 // with no installation is acknowledged and dropped with a warning; the rest get the id
 // that deduplicates redeliveries (event_id for events; the envelope id, or over HTTP the
 // trigger id, for the others), are stored in the inbox and only then acknowledged — with
-// a response payload where Slack takes one (slash commands). Payloads read in one loop
-// turn share one inbox commit (group commit). Accepted events go on to slack_processor.
+// a response payload where Slack takes one (slash commands). Payloads that arrive close
+// together share one inbox commit (group commit: the commit waits for a few quiet loop
+// turns). Accepted events go on to slack_processor.
 //
 // Threading: the event loop's thread.
 
@@ -58,6 +59,7 @@ class slack_ingress {
     std::function<void(bool stored, std::string ack_payload)> acknowledge;
   };
   void enqueue(pending p);
+  void flush_when_quiet();
   void flush();
   void observe_ack(std::chrono::steady_clock::time_point received, const char* route);
   void count_envelope(std::string_view kind, std::string_view status);
@@ -72,6 +74,9 @@ class slack_ingress {
   wall_clock_fn now_;
   std::vector<pending> pending_;
   bool flush_scheduled_ = false;
+  std::size_t flush_seen_ = 0;  // pending_.size() at the last look
+  int flush_turns_ = 0;         // loop turns this batch has waited
+  int flush_quiet_ = 0;         // of them, in a row with nothing new
 };
 
 }  // namespace mlpath
