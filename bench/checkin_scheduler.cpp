@@ -109,16 +109,18 @@ int main(int argc, char** argv) {
   long hwm = status_kib("VmHWM:");
 
   long long outbox_rows = 0;
+  long long outbox_body_bytes = 0;
   {
     SQLite::Database db(path);
     outbox_rows = db.execAndGet("SELECT count(*) FROM outbox").getInt64();
+    outbox_body_bytes = db.execAndGet("SELECT coalesce(avg(length(body)), 0) FROM outbox").getInt64();
   }
   std::printf(
       "{\"bench\":\"checkin_scheduler\",\"people\":%ld,\"due_in_one_minute\":%ld,\"sent\":%zu,\"outbox_rows\":%lld,"
-      "\"find_and_enqueue_ms\":%.1f,\"per_checkin_us\":%.2f,\"idle_wakeup_ms_best\":%.3f,\"idle_wakeup_ms_mean\":%.3f,"
+      "\"outbox_body_bytes\":%lld,\"find_and_enqueue_ms\":%.1f,\"per_checkin_us\":%.2f,\"idle_wakeup_ms_best\":%.3f,\"idle_wakeup_ms_mean\":%.3f,"
       "\"rss_kib_before\":%ld,\"rss_kib_after\":%ld,\"rss_kib_peak\":%ld,\"fill_ms\":%.0f,"
       "\"goals\":{\"find_and_enqueue_ms\":100,\"idle_wakeup_ms\":1}}\n",
-      people, due, sent, outbox_rows, enqueue_ms, 1000.0 * enqueue_ms / std::max<std::size_t>(1, sent), idle_best,
+      people, due, sent, outbox_rows, outbox_body_bytes, enqueue_ms, 1000.0 * enqueue_ms / std::max<std::size_t>(1, sent), idle_best,
       idle_sum / idle_runs, rss_before, rss_after, hwm, fill_ms);
   store.reset();
   std::filesystem::remove_all(dir);
