@@ -118,7 +118,10 @@ struct started_checkin_record {
   dialogs::checkin_book book;         // the new schedule and dialog (history is not read)
   dialogs::checkin_entry entry;       // the week being sent
   bool resend = false;                // a snoozed check-in: the week's entry already exists
-  std::vector<outbox_message> outbox;
+  std::string tenant;                 // the person's workspace or server
+  // The messages, rendered once and shared by everyone with the same check-in (their
+  // user_id and tenant are the record's); stored as one copy of each body.
+  std::shared_ptr<const std::vector<outbox_message>> outbox;
   timestamp now{};
 };
 

@@ -410,6 +410,23 @@ struct rig {
   }
 };
 
+// What the scheduler stores for a due check-in, with one message of its own.
+storage::started_checkin_record started_record(const storage::due_checkin& d, timestamp now) {
+  auto s = start_checkin(*mlpath::test::builtin(), cal(), d.book, now);
+  storage::started_checkin_record rec;
+  rec.user_id = d.user_id;
+  rec.expected_revision = d.revision;
+  rec.book = s.book;
+  rec.entry = *s.book.find(s.week);
+  storage::outbox_message m;
+  m.platform = "slack";
+  m.kind = "slack.post";
+  m.body = R"({"channel":"","ref":"","payload":{"text":"hi"}})";
+  rec.outbox = std::make_shared<const std::vector<storage::outbox_message>>(1, m);
+  rec.now = now;
+  return rec;
+}
+
 }  // namespace
 
 TEST_CASE("scheduler: each week's check-in is stored with its message once, across a restart", "[checkins][scheduler]") {
@@ -444,26 +461,58 @@ TEST_CASE("scheduler: two instances racing send a week's check-in once", "[check
   auto due_b = other->due_checkins(r.now, {"slack"}, 10);
   REQUIRE(due_a.size() == 1);
   REQUIRE(due_b.size() == 1);
-  auto record = [&](const storage::due_checkin& d) {
-    auto s = start_checkin(*mlpath::test::builtin(), cal(), d.book, r.now);
-    storage::started_checkin_record rec;
-    rec.user_id = d.user_id;
-    rec.expected_revision = d.revision;
-    rec.book = s.book;
-    rec.entry = *s.book.find(s.week);
-    storage::outbox_message m;
-    m.user_id = d.user_id;
-    m.platform = "slack";
-    m.kind = "slack.post";
-    m.body = R"({"channel":"","ref":"","payload":{"text":"hi"}})";
-    rec.outbox = {m};
-    rec.now = r.now;
-    return rec;
-  };
-  CHECK(r.store->record_started_checkins({record(due_a[0])}) == 1);
-  CHECK(other->record_started_checkins({record(due_b[0])}) == 0);
+  CHECK(r.store->record_started_checkins({started_record(due_a[0], r.now)}) == 1);
+  CHECK(other->record_started_checkins({started_record(due_b[0], r.now)}) == 0);
   CHECK(r.count("SELECT count(*) FROM outbox") == 1);
   CHECK(r.count("SELECT count(*) FROM checkin_history") == 1);
+}
+
+TEST_CASE("scheduler: everyone due shares one stored copy of the message body, read back in full", "[checkins][scheduler]") {
+  rig r;
+  r.schedule("U1", "checkin mon 09:00 UTC");
+  r.schedule("U2", "checkin mon 09:00 UTC");
+  r.schedule("U3", "checkin mon 09:00 UTC");
+  r.now = utc("2026-12-07T09:00:01Z");
+  CHECK(r.sched->send_due_checkins(r.now) == 3);
+  CHECK(r.count("SELECT count(*) FROM outbox WHERE body_id IS NOT NULL AND body = ''") == 3);
+  CHECK(r.count("SELECT count(*) FROM outbox_bodies") == 1);
+  auto pending = r.store->outbox_pending(0, 100);
+  REQUIRE(pending.size() == 3);
+  for (const auto& m : pending) {
+    CHECK(m.body.find("\"payload\"") != std::string::npos);  // the whole body, not the row's empty one
+    CHECK(m.body == pending.front().body);
+  }
+  auto e = r.store->export_user({"slack", "T1", "U2"});
+  REQUIRE(e);
+  REQUIRE(e->messages.size() == 1);
+  CHECK(e->messages[0].body == pending.front().body);
+  // The copy stays while any message names it.
+  CHECK(r.store->erase_user({"slack", "T1", "U1"}));
+  CHECK(r.count("SELECT count(*) FROM outbox_bodies") == 1);
+  CHECK(r.store->erase_user({"slack", "T1", "U2"}));
+  CHECK(r.store->erase_user({"slack", "T1", "U3"}));
+  CHECK(r.count("SELECT count(*) FROM outbox_bodies") == 0);
+}
+
+TEST_CASE("scheduler: a book changed after it was read sends nothing and leaves no week behind", "[checkins][scheduler]") {
+  rig r;
+  auto id1 = r.schedule("U1", "checkin mon 09:00 UTC");
+  r.schedule("U2", "checkin mon 09:00 UTC");
+  r.now = utc("2026-12-07T09:00:01Z");
+  auto due = r.store->due_checkins(r.now, {"slack"}, 10);
+  REQUIRE(due.size() == 2);
+  // U1 changes their schedule between the scheduler's read and its write.
+  r.svc.handle({"slack", "T1", "U1"}, input::typed("checkin tue 10:00 UTC"), r.now);
+  auto outbox_before = r.count("SELECT count(*) FROM outbox");
+  CHECK(r.store->record_started_checkins({started_record(due[0], r.now), started_record(due[1], r.now)}) == 1);
+  CHECK(r.count("SELECT count(*) FROM outbox") == outbox_before + 1);
+  CHECK(r.count("SELECT count(*) FROM checkin_history") == 1);
+  CHECK(r.count("SELECT count(*) FROM checkin_history WHERE user_id = " + std::to_string(id1)) == 0);
+  // U1's own change stands.
+  auto book = r.store->load_conversation(id1).state.checkins;
+  CHECK(book.slot.weekday == 2);
+  CHECK(book.slot.hour == 10);
+  CHECK(book.open_week.empty());
 }
 
 TEST_CASE("scheduler: reminders and the next wake-up", "[checkins][scheduler]") {

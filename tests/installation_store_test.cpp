@@ -91,7 +91,7 @@ TEST_CASE("installations: migration 9 keeps schema 8's installations", "[storage
             "VALUES ('slack', 'T1', 'xoxb-old', 'UB', 'BB', 'chat:write', 1700000000)");
   }
   auto s = storage::open_sqlite_store(at_path(path));
-  CHECK(storage::latest_schema_version() == 9);
+  CHECK(storage::latest_schema_version() >= 9);
   auto i = s->find_installation("slack", "T1");
   REQUIRE(i);
   CHECK(i->bot_token == "xoxb-old");

@@ -504,3 +504,26 @@ TEST_CASE("delete_installation drops what was still to be sent there, failed at 
   REQUIRE(installs.size() == 1);
   CHECK(installs[0].tenant == "T2");
 }
+
+TEST_CASE("migration 10: messages stored before shared bodies are read back as they were", "[storage][outbox][migration]") {
+  temp_dir dir;
+  std::string path = dir.file("v9.db");
+  storage::migrate_sqlite_file_to(path, 9);
+  std::string body = R"({"channel":"","ref":"q:motivation:r1","payload":{"text":"before"}})";
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO users (id, platform, tenant, user_ref, created_at) VALUES (1, 'slack', 'T1', 'U1', 0)");
+    SQLite::Statement q(db, "INSERT INTO outbox (user_id, platform, tenant, queue, kind, body, created_at, next_attempt_at) "
+                            "VALUES (1, 'slack', 'T1', 'U1', 'slack.post', ?, 100, 100)");
+    q.bind(1, body);
+    q.exec();
+  }
+  auto store = storage::open_sqlite_store({path});
+  auto pending = store->outbox_pending(0, 10);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].body == body);
+  auto e = store->export_user({"slack", "T1", "U1"});
+  REQUIRE(e);
+  REQUIRE(e->messages.size() == 1);
+  CHECK(e->messages[0].body == body);
+}

@@ -132,10 +132,17 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
     std::vector<storage::due_checkin> due = store_.due_checkins(now, list, options_.batch);
     if (due.empty()) break;
     // The replies for one (platform, week, lateness), rendered and encoded once.
-    std::map<std::tuple<std::string, std::string, bool>, std::vector<storage::outbox_message>> rendered;
+    std::map<std::tuple<std::string, std::string, bool>, std::shared_ptr<const std::vector<storage::outbox_message>>>
+        rendered;
+    // In key order, consecutive writes land on neighbouring B-tree pages.
+    std::vector<std::size_t> order(due.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return due[a].user_id < due[b].user_id; });
+    // A book with nothing to send still moves on; an empty entry marks it.
     std::vector<storage::started_checkin_record> batch;
     batch.reserve(due.size());
-    for (auto& d : due) {
+    for (std::size_t i : order) {
+      auto& d = due[i];
       // The replies only for the first person of each (platform, week, lateness): the rest
       // get copies of the messages already rendered for them.
       dialogs::started_checkin s = dialogs::start_checkin(content, cal_, d.book, now, false);
@@ -154,15 +161,12 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
         auto key = std::make_tuple(d.user.platform, s.week, s.late);
         auto it = rendered.find(key);
         if (it == rendered.end()) {
-          std::vector<storage::outbox_message> records;
-          for (auto& m : renderers_.at(d.user.platform)(s.replies)) records.push_back(outbox::to_record(m, 0, {}, now));
+          auto records = std::make_shared<std::vector<storage::outbox_message>>();
+          for (auto& m : renderers_.at(d.user.platform)(s.replies)) records->push_back(outbox::to_record(m, 0, {}, now));
           it = rendered.emplace(key, std::move(records)).first;
         }
-        for (auto m : it->second) {
-          m.user_id = d.user_id;
-          m.tenant = d.user.tenant;
-          r.outbox.push_back(std::move(m));
-        }
+        r.tenant = d.user.tenant;
+        r.outbox = it->second;
         if (s.late) metrics_.count("mlpath_checkins_total", "state=\"late\"");
       } else {
         r.entry = {};  // nothing to send: only the schedule moves on
@@ -172,15 +176,7 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
       r.book = std::move(s.book);
       batch.push_back(std::move(r));
     }
-    // A book with nothing to send still moves on; an empty entry marks it.
-    std::vector<storage::started_checkin_record> sending, moving;
-    for (auto& r : batch) (r.entry.week.empty() ? moving : sending).push_back(std::move(r));
-    // In key order, consecutive writes land on neighbouring B-tree pages.
-    auto by_user = [](const auto& a, const auto& b) { return a.user_id < b.user_id; };
-    std::sort(sending.begin(), sending.end(), by_user);
-    std::sort(moving.begin(), moving.end(), by_user);
-    std::size_t n = sending.empty() ? 0 : store_.record_started_checkins(sending);
-    if (!moving.empty()) store_.record_started_checkins(moving);
+    std::size_t n = store_.record_started_checkins(batch);
     metrics_.count("mlpath_checkins_total", "state=\"sent\"", static_cast<double>(n));
     sent += n;
     if (due.size() < options_.batch) break;

@@ -33,7 +33,9 @@ class scheduler {
   using dm_renderer = std::function<std::vector<outbox::message>(const std::vector<dialogs::reply>&)>;
 
   struct options {
-    std::size_t batch = 1000;                     // people per query and per transaction
+    // People per query and per transaction: a busy minute's 10,000 in one (about 0.1 s
+    // holding the write lock, ~20 MiB while it lasts) instead of ten commits.
+    std::size_t batch = 10000;
     std::chrono::seconds longest_sleep{60};       // also bounds the effect of a clock jump
   };
 
