@@ -561,7 +561,7 @@ TEST_CASE("scheduler: the due query uses its index with 100,000 people scheduled
   CHECK(due.size() == 109);  // i % 10080 <= 10 for i in 1..100000
 }
 
-TEST_CASE("checkins: export shows the schedule and every answer; delete erases them", "[checkins][storage]") {
+TEST_CASE("checkins: export shows the schedule and every answer, delete erases them", "[checkins][storage]") {
   rig r;
   auto id = r.schedule("U1", "checkin mon 09:00 UTC");
   r.now = utc("2026-12-07T09:00:01Z");

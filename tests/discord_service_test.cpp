@@ -62,7 +62,7 @@ TEST_CASE("discord: the interactions endpoint verifies signatures and answers PI
   CHECK(fake.request(garbage).status == 401);
 }
 
-TEST_CASE("discord: a member goes through the reflection privately; typed DM answers work over the gateway",
+TEST_CASE("discord: a member goes through the reflection privately, typed DM answers work over the gateway",
           "[discord][e2e]") {
   temp_dir dir;
   fake_discord fake;

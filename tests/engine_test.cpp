@@ -149,7 +149,7 @@ TEST_CASE("a pressed button names its question: double presses and stale buttons
   CHECK(!find_answer(d.c.answers, "domain"));
 }
 
-TEST_CASE("restart asks first; cancel keeps everything; yes starts a new round", "[engine]") {
+TEST_CASE("restart asks first, cancel keeps everything, yes starts a new round", "[engine]") {
   engine_driver d;
   d.send(input::open());
   d.answer_current();
@@ -197,7 +197,7 @@ TEST_CASE("delete asks first and then asks the caller to erase", "[engine]") {
   CHECK(d.c.answers.empty());
 }
 
-TEST_CASE("the summary lists every answer; edit returns to it; confirm gives the result", "[engine]") {
+TEST_CASE("the summary lists every answer, edit returns to it, confirm gives the result", "[engine]") {
   engine_driver d;
   d.answer_all();
   REQUIRE(d.c.at == stage::summary);

@@ -220,7 +220,7 @@ TEST_CASE("no secret appears in any output: logs, errors, metrics, --check-confi
   }
 }
 
-TEST_CASE("logs: one JSON object per line with time, level, component, msg and context; no message text at info",
+TEST_CASE("logs: one JSON object per line with time, level, component, msg and context, no message text at info",
           "[ops][logs]") {
   temp_dir dir;
   fake_slack slack;

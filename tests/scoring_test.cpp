@@ -60,7 +60,7 @@ TEST_CASE("scores are within 0-100 and sorted", "[scoring]") {
   }
 }
 
-TEST_CASE("identical input gives identical output; order of answers and options changes nothing", "[scoring]") {
+TEST_CASE("identical input gives identical output, order of answers and options changes nothing", "[scoring]") {
   std::mt19937 rng(7);
   for (int i = 0; i < 200; ++i) {
     answer_list a = random_answers(rng);

@@ -115,7 +115,7 @@ TEST_CASE("slack App Home: published on open, the welcome once, and again after 
   CHECK(fake.calls("chat.update").empty());  // a view is never chat.update'd
 }
 
-TEST_CASE("slack share and stats: the card in the channel starts a private reflection; numbers below 5 hidden",
+TEST_CASE("slack share and stats: the card in the channel starts a private reflection, numbers below 5 hidden",
           "[slack][e2e]") {
   temp_dir dir;
   fake_slack fake;

@@ -149,7 +149,7 @@ TEST_CASE("malformed JSON and missing required fields are 400", "[slack][inbound
   CHECK(parse_fails(fx::form_type, json::serialize(json::object{})).status == 400);
 }
 
-TEST_CASE("form bodies: ssl_check, slash commands, payloads; '+' is a space", "[slack][inbound]") {
+TEST_CASE("form bodies: ssl_check, slash commands, payloads, '+' is a space", "[slack][inbound]") {
   CHECK(is_ssl_check(fx::form_type, "token=abc&ssl_check=1"));
   CHECK(is_ssl_check("application/x-www-form-urlencoded; charset=utf-8", "ssl_check=1"));
   CHECK_FALSE(is_ssl_check(fx::json_type, "ssl_check=1"));
@@ -404,7 +404,7 @@ TEST_CASE("uninstall, revoked tokens and App Home", "[slack][mapping]") {
   CHECK(m.where.user.tenant == "T111");
 }
 
-TEST_CASE("share and stats: a card in the channel, the numbers for the workspace; a DM is no place to share",
+TEST_CASE("share and stats: a card in the channel, the numbers for the workspace, a DM is no place to share",
           "[slack][mapping]") {
   auto command = [](std::string text, std::string channel) {
     return map_inbound(fx::parse_ok(fx::form_type, "team_id=T1&channel_id=" + channel +

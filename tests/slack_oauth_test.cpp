@@ -276,7 +276,7 @@ TEST_CASE("oauth.v2.access answers are read in full: rotation, org, installer", 
   CHECK(fixture.team_id == "T9TK3CUKW");
 }
 
-TEST_CASE("oauth: mlpath serve installs a workspace through the browser and answers it with its own token; no secret "
+TEST_CASE("oauth: mlpath serve installs a workspace through the browser and answers it with its own token, no secret "
           "is logged",
           "[slack][oauth][e2e]") {
   using mlpath::test::child_process;

@@ -184,7 +184,7 @@ TEST_CASE("rotation: token_expired without a refresh token ends the message", "[
   CHECK(refreshes(r.fake).empty());
 }
 
-TEST_CASE("rotation: a failed refresh is retried with backoff; the old token serves until the new one is stored",
+TEST_CASE("rotation: a failed refresh is retried with backoff, the old token serves until the new one is stored",
           "[slack][oauth]") {
   rig r;
   auto installed = r.now;

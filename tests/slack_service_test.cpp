@@ -143,7 +143,7 @@ TEST_CASE("slack: a person completes the reflection through DMs and button press
   CHECK(doc.at("result").at("match").at("primary").as_array().size() >= 1);
 }
 
-TEST_CASE("slack: a retried event is processed once; our own and edited messages are ignored", "[slack][e2e]") {
+TEST_CASE("slack: a retried event is processed once, our own and edited messages are ignored", "[slack][e2e]") {
   temp_dir dir;
   fake_slack fake;
   serve_process s(dir, fake);

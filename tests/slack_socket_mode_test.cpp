@@ -253,7 +253,7 @@ std::size_t posts_asking(const std::vector<mlpath::test::recorded_call>& calls, 
 
 }  // namespace
 
-TEST_CASE("slack over Socket Mode: the reflection with no public URL; redeliveries answered once; /slack/events is 404",
+TEST_CASE("slack over Socket Mode: the reflection with no public URL, redeliveries answered once, /slack/events is 404",
           "[slack][socket_mode][e2e]") {
   mlpath::test::temp_dir dir;
   fake_slack fake;

@@ -157,7 +157,7 @@ TEST_CASE("workspaces: a team of an org-wide install is answered with the org's 
   again.stop();
 }
 
-TEST_CASE("workspaces: app_uninstalled deletes the workspace's tokens, schedules, outbox and people; others untouched",
+TEST_CASE("workspaces: app_uninstalled deletes the workspace's tokens, schedules, outbox and people, others untouched",
           "[slack][oauth]") {
   rig r;
   r.start();
@@ -218,7 +218,7 @@ TEST_CASE("workspaces: app_uninstalled deletes the workspace's tokens, schedules
   CHECK(r.workspaces->token_for("T2") == "xoxb-two");
 }
 
-TEST_CASE("workspaces: tokens_revoked deletes the bot token and stops sending with it; people's data stays",
+TEST_CASE("workspaces: tokens_revoked deletes the bot token and stops sending with it, people's data stays",
           "[slack][oauth]") {
   rig r;
   r.start();

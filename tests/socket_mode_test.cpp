@@ -145,7 +145,7 @@ TEST_CASE("socket mode: acknowledgements carry the envelope id and, where accept
   CHECK(with.at("payload").at("text") == "On it.");
 }
 
-TEST_CASE("socket mode: hello makes it ready; envelopes go to the ingress and are acknowledged on their connection",
+TEST_CASE("socket mode: hello makes it ready, envelopes go to the ingress and are acknowledged on their connection",
           "[socket_mode]") {
   live_session l;
   auto a = l.s.on_message(l.connection, envelope("env-1"), l.t0 + 1s);
@@ -161,7 +161,7 @@ TEST_CASE("socket mode: hello makes it ready; envelopes go to the ingress and ar
   CHECK(l.s.ack(99, "env-1", "").empty());
 }
 
-TEST_CASE("socket mode: a ping every 30 s; a pong keeps the socket, silence after a ping reconnects", "[socket_mode]") {
+TEST_CASE("socket mode: a ping every 30 s, a pong keeps the socket, silence after a ping reconnects", "[socket_mode]") {
   live_session l;
   REQUIRE(l.s.next_deadline() == l.t0 + 30s);
   auto a = l.s.on_timer(l.t0 + 30s);
@@ -276,7 +276,7 @@ TEST_CASE("socket mode: link_disabled stops Socket Mode with one line", "[socket
   CHECK_FALSE(l.s.next_deadline());
 }
 
-TEST_CASE("socket mode: fatal open errors stop; transient ones back off 1 s doubling to 30 s with full jitter",
+TEST_CASE("socket mode: fatal open errors stop, transient ones back off 1 s doubling to 30 s with full jitter",
           "[socket_mode]") {
   for (std::string error : {"invalid_auth", "not_authed", "account_inactive"}) {
     CHECK(is_fatal_open_error(error));

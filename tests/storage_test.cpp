@@ -151,7 +151,7 @@ TEST_CASE("a stale revision is a conflict, and the service replays the turn", "[
   CHECK(s->load_conversation(id).state.answers.size() == 3);
 }
 
-TEST_CASE("export holds everything about a person; delete leaves nothing behind", "[storage]") {
+TEST_CASE("export holds everything about a person, delete leaves nothing behind", "[storage]") {
   namespace json = boost::json;
   temp_dir dir;
   auto s = open_sqlite_store({dir.file("e.db")});
@@ -289,7 +289,7 @@ TEST_CASE("a read-only file gives one clear error line", "[storage]") {
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
 
-TEST_CASE("user export and delete find a person by id alone when it is unique; --tenant disambiguates", "[storage][cli]") {
+TEST_CASE("user export and delete find a person by id alone when it is unique, --tenant disambiguates", "[storage][cli]") {
   temp_dir dir;
   {
     auto s = open_sqlite_store({dir.file("u.db")});

@@ -97,7 +97,7 @@ TEST_CASE("https: an untrusted certificate or the wrong host name is refused", "
   CHECK(!wrong_name.error.empty());
 }
 
-TEST_CASE("plain http is only for loopback hosts; unreadable CA files are reported", "[net][tls]") {
+TEST_CASE("plain http is only for loopback hosts, unreadable CA files are reported", "[net][tls]") {
   CHECK(net::http_client::check_url("http://127.0.0.1:9/x").empty());
   CHECK(net::http_client::check_url("http://localhost/x").empty());
   CHECK(net::http_client::check_url("http://[::1]:80/").empty());

@@ -128,7 +128,7 @@ TEST_CASE("normalising words: spellings and accents meet in one form", "[text][t
   CHECK(edit_distance("abc", "xyz", 1) == 2);
 }
 
-TEST_CASE("the engine: out-of-range numbers say how many options there are; greetings re-ask", "[engine][typed]") {
+TEST_CASE("the engine: out-of-range numbers say how many options there are, greetings re-ask", "[engine][typed]") {
   mlpath::test::engine_driver d;
   d.send(input::open());
   REQUIRE(d.question());
