@@ -1595,6 +1595,29 @@ class sqlite_store final : public store {
     });
   }
 
+  bool erase_slack_team(std::string_view team) override {
+    return guard([&] {
+      write_scope tx(*this);
+      SQLite::Statement own(db_, "SELECT 1 FROM installations WHERE platform = 'slack' AND tenant = ?");
+      own.bind(1, std::string(team));
+      if (own.executeStep()) return false;
+      auto run = [&](const char* sql) {
+        SQLite::Statement q(db_, sql);
+        q.bind(1, std::string(team));
+        q.exec();
+      };
+      // Inbound payloads name the people too; dedupe ids stay so retries are still dropped.
+      run("UPDATE inbox SET payload = NULL, user_id = NULL "
+          "WHERE user_id IN (SELECT id FROM users WHERE platform = 'slack' AND tenant = ?1)");
+      run("DELETE FROM users WHERE platform = 'slack' AND tenant = ?1");  // cascades to everything they own
+      run("DELETE FROM outbox WHERE platform = 'slack' AND tenant = ?1");
+      drop_unused_bodies();
+      run("DELETE FROM slack_teams WHERE team_id = ?1");
+      tx.commit();
+      return true;
+    });
+  }
+
   bool claim_token_refresh(std::string_view platform, std::string_view tenant, std::string_view refresh_token,
                            timestamp now, timestamp until) override {
     return guard([&] {

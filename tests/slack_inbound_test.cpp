@@ -383,6 +383,31 @@ TEST_CASE("app_mention continues privately, without the mention", "[slack][mappi
   CHECK(map_json(envelope(mention)).action == mapped_action::ignore);
 }
 
+TEST_CASE("team_access_revoked: the org-wide install left some of the org's teams", "[slack][mapping]") {
+  // As Slack's reference shows it: an org payload with no team, the teams in the event.
+  json::object org_payload{{"token", "verification-token"},
+                           {"team_id", nullptr},
+                           {"enterprise_id", "E111"},
+                           {"api_app_id", "ABOT"},
+                           {"event", {{"type", "team_access_revoked"}, {"team_ids", json::array{"T1XX3", "TXX34"}}}},
+                           {"type", "event_callback"},
+                           {"event_id", "Ev777"},
+                           {"event_time", 1700000000},
+                           {"authorizations", json::array{json::object{{"enterprise_id", "E111"},
+                                                                       {"team_id", nullptr},
+                                                                       {"user_id", "UBOT"},
+                                                                       {"is_bot", true},
+                                                                       {"is_enterprise_install", true}}}}};
+  auto in = fx::parse_ok(fx::json_type, json::serialize(org_payload));
+  CHECK(in.team_id.empty());
+  CHECK(in.revoked_teams == std::vector<std::string>{"T1XX3", "TXX34"});
+  auto m = map_inbound(in, self);
+  CHECK(m.action == mapped_action::teams_revoked);
+  CHECK(m.where.user.tenant == "E111");
+  org_payload["event"].as_object()["team_ids"] = json::array{};
+  CHECK(map_json(org_payload).action == mapped_action::ignore);
+}
+
 TEST_CASE("uninstall, revoked tokens and App Home", "[slack][mapping]") {
   auto m = map_json(envelope({{"type", "app_uninstalled"}}));
   CHECK(m.action == mapped_action::uninstall);

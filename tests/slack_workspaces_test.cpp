@@ -218,6 +218,38 @@ TEST_CASE("workspaces: app_uninstalled deletes the workspace's tokens, schedules
   CHECK(r.workspaces->token_for("T2") == "xoxb-two");
 }
 
+TEST_CASE("workspaces: team_access_revoked deletes the people of the teams the org install left, the rest stays",
+          "[slack][oauth]") {
+  rig r;
+  r.start();
+  r.install(org("E1", "xoxb-org"));
+  r.install(workspace("T9", "xoxb-nine"));
+  r.workspaces->note_team("T5", "E1");
+  r.workspaces->note_team("T6", "E1");
+  auto left = person_with_everything(r, "T5", "U5");
+  auto stays = person_with_everything(r, "T6", "U6");
+  auto own = person_with_everything(r, "T9", "U9");
+  auto by_user = [&](const std::string& table, std::int64_t id) {
+    return count(r.db_path, "SELECT count(*) FROM " + table + " WHERE user_id = " + std::to_string(id));
+  };
+  json::object event{{"type", "team_access_revoked"}, {"team_ids", json::array{"T5", "T9"}}};
+  r.deliver("EvT1", event_envelope("EvT1", "", event, "E1", true));
+  REQUIRE(run_until(r.loop, [&] { return r.processed("EvT1"); }));
+  for (const char* table : {"conversations", "answers", "checkin_books", "outbox"}) CHECK(by_user(table, left) == 0);
+  CHECK(count(r.db_path, "SELECT count(*) FROM users WHERE tenant = 'T5'") == 0);
+  CHECK(r.workspaces->token_for("T5").empty());
+  // The org's other team and a team with its own installation keep everything.
+  CHECK(by_user("checkin_books", stays) == 1);
+  CHECK(by_user("outbox", stays) == 1);
+  CHECK(r.workspaces->token_for("T6") == "xoxb-org");
+  CHECK(by_user("checkin_books", own) == 1);
+  CHECK(r.workspaces->token_for("T9") == "xoxb-nine");
+  CHECK(r.store->find_installation("slack", "E1"));
+  auto teams = r.store->slack_teams();
+  REQUIRE(teams.size() == 1);
+  CHECK(teams[0].first == "T6");
+}
+
 TEST_CASE("workspaces: tokens_revoked deletes the bot token and stops sending with it, people's data stays",
           "[slack][oauth]") {
   rig r;

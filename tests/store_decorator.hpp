@@ -99,6 +99,7 @@ class forwarding_store : public storage::store {
   bool erase_installation(std::string_view platform, std::string_view tenant) override {
     return s_.erase_installation(platform, tenant);
   }
+  bool erase_slack_team(std::string_view team) override { return s_.erase_slack_team(team); }
   bool claim_token_refresh(std::string_view platform, std::string_view tenant, std::string_view refresh_token,
                            storage::timestamp now, storage::timestamp until) override {
     return s_.claim_token_refresh(platform, tenant, refresh_token, now, until);

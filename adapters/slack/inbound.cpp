@@ -170,6 +170,7 @@ class json_reader : public adapters::json_reader {
       else if (key == "bot_profile") ok = with_object(v, [&](od::object p) { return bot_profile(p); });
       else if (key == "tab") ok = id(v, in_.tab);
       else if (key == "tokens") ok = with_object(v, [&](od::object t) { return tokens(t); });
+      else if (key == "team_ids") ok = string_list(v, in_.revoked_teams);
       return ok;
     });
   }

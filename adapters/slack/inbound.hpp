@@ -67,6 +67,8 @@ struct inbound {
   // tokens_revoked: whose tokens went. Only user tokens revoked leaves the bot installed.
   std::vector<std::string> revoked_bot_users;
   std::vector<std::string> revoked_user_tokens;
+  // team_access_revoked: the teams of an org the org-wide install can no longer reach.
+  std::vector<std::string> revoked_teams;
 
   // shared by events, commands and interactivity
   std::string user;     // the acting user id

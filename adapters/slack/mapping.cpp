@@ -60,6 +60,13 @@ mapped map_event(const inbound& in, const bot_identity& self) {
     m.where.user = {"slack", in.team_id, ""};
     return m;
   }
+  if (type == "team_access_revoked") {
+    if (in.revoked_teams.empty()) return ignore("team_access_revoked names no team");
+    mapped m;
+    m.action = mapped_action::teams_revoked;
+    m.where.user = {"slack", in.enterprise_id.empty() ? in.team_id : in.enterprise_id, ""};
+    return m;
+  }
   if (type == "app_home_opened") {
     if (in.tab != "home") return ignore("app_home_opened on the " + (in.tab.empty() ? std::string("?") : in.tab) + " tab");
     if (in.user.empty()) return ignore("no user");

@@ -32,6 +32,7 @@ enum class mapped_action {
   open_modal,    // show the text-answer modal for `question` (views.open with trigger_id)
   uninstall,     // app_uninstalled: the workspace's (or org's) tokens and its people's data go
   revoke,        // tokens_revoked naming bot tokens: those tokens go, nothing is sent with them any more
+  teams_revoked, // team_access_revoked: the org-wide install left some of the org's teams; their people's data goes
   rate_limited,  // app_rate_limited: Slack is dropping our events for a while (logged and counted)
   home,          // app_home_opened (Home tab): publish the person's home page
   share,         // /mlpath share in a channel: the acknowledgement posts the public start card there

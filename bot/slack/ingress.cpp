@@ -59,7 +59,8 @@ slack_ingress::decision slack_ingress::decide(const slack::inbound& in, const st
   // Lifecycle events name a workspace that may just have lost its installation: they are
   // always let through so the clean-up happens.
   bool lifecycle = in.kind == slack::inbound_kind::event_callback &&
-                   (in.event_type == "app_uninstalled" || in.event_type == "tokens_revoked");
+                   (in.event_type == "app_uninstalled" || in.event_type == "tokens_revoked" ||
+                    in.event_type == "team_access_revoked");
   if (!lifecycle && !workspaces_.knows(in.team_id, in.enterprise_id, in.enterprise_install)) {
     logs::log_scope context{{"platform", "slack"}, {"team", in.team_id}};
     spdlog::warn("slack: a {} from a workspace mlpath is not installed in; acknowledged and ignored", kind);

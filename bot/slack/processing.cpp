@@ -111,6 +111,7 @@ void slack_processor::process(const work_item& w) {
   if (in.enterprise_install) workspaces_.note_team(in.team_id, in.enterprise_id);
   slack::mapped m = slack::map_inbound(in, workspaces_.identity(in.team_id));
   bool lifecycle = m.action == slack::mapped_action::uninstall || m.action == slack::mapped_action::revoke ||
+                   m.action == slack::mapped_action::teams_revoked ||
                    m.action == slack::mapped_action::rate_limited || m.action == slack::mapped_action::ignore;
   if (!lifecycle && !workspaces_.knows(in.team_id, in.enterprise_id, in.enterprise_install)) {
     // Stored before its workspace was uninstalled: nobody there may be recreated or messaged.
@@ -129,6 +130,10 @@ void slack_processor::process(const work_item& w) {
       return;
     case slack::mapped_action::revoke:
       workspaces_.revoked(in.team_id, in.enterprise_id, in.enterprise_install, in.revoked_bot_users);
+      store_.inbox_done("slack", w.event.event_id, now_());
+      return;
+    case slack::mapped_action::teams_revoked:
+      workspaces_.teams_revoked(in.revoked_teams);
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
     case slack::mapped_action::rate_limited:

@@ -211,6 +211,14 @@ void slack_workspaces::uninstalled(const std::string& team, const std::string& e
   }
 }
 
+void slack_workspaces::teams_revoked(const std::vector<std::string>& teams) {
+  for (const auto& team : teams) {
+    if (store_.erase_slack_team(team)) spdlog::info("slack: the org-wide install left team {}: deleting its people's data", team);
+    else spdlog::info("slack: the org-wide install left team {}, which has an installation of its own: nothing deleted", team);
+    teams_.erase(team);
+  }
+}
+
 void slack_workspaces::revoked(const std::string& team, const std::string& enterprise, bool enterprise_install,
                                const std::vector<std::string>& bot_users) {
   std::string tenant = tenant_for(team, enterprise, enterprise_install);
