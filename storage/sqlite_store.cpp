@@ -955,15 +955,34 @@ class sqlite_store final : public store {
     SQLite::Statement inbox(db_, "UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id = ?");
     inbox.bind(1, id);
     inbox.exec();
+    auto bodies = bodies_named("user_id = ?1", id);
     SQLite::Statement del(db_, "DELETE FROM users WHERE id = ?");  // cascades to everything else
     del.bind(1, id);
     del.exec();
-    drop_unused_bodies();
+    drop_unused_bodies(bodies);
   }
 
-  // Shared outbox bodies no message names any more.
-  void drop_unused_bodies() {
-    db_.exec("DELETE FROM outbox_bodies WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE body_id = outbox_bodies.id)");
+  // The shared bodies named by the outbox rows matching `where` (?1, ?2, ... bound to
+  // `args`), read before those rows go.
+  template <class... T>
+  std::vector<std::int64_t> bodies_named(const std::string& where, const T&... args) {
+    std::vector<std::int64_t> out;
+    SQLite::Statement q(db_, "SELECT DISTINCT body_id FROM outbox WHERE body_id IS NOT NULL AND " + where);
+    int n = 1;
+    (q.bind(n++, args), ...);
+    while (q.executeStep()) out.push_back(q.getColumn(0).getInt64());
+    return out;
+  }
+
+  // Of those shared bodies, the ones no message names any more.
+  void drop_unused_bodies(const std::vector<std::int64_t>& ids) {
+    if (ids.empty()) return;
+    auto& q = cached("DELETE FROM outbox_bodies WHERE id = ? AND NOT EXISTS (SELECT 1 FROM outbox WHERE body_id = ?1)");
+    for (auto id : ids) {
+      q.reset();
+      q.bind(1, id);
+      q.exec();
+    }
   }
 
   void backup(const std::string& path) override {
@@ -1582,12 +1601,14 @@ class sqlite_store final : public store {
       };
       // The people first: which teams the org's install served is read before its rows go.
       const std::string people = std::string("SELECT id FROM users WHERE platform = ?1 AND ") + served_tenants;
+      auto bodies = bodies_named(std::string("platform = ?1 AND ") + served_tenants, std::string(platform),
+                                 std::string(tenant));
       // Inbound payloads name the people too; dedupe ids stay so retries are still dropped.
       run("UPDATE inbox SET payload = NULL, user_id = NULL WHERE user_id IN (" + people + ")");
       run("DELETE FROM users WHERE id IN (" + people + ")");  // cascades to everything they own
       // What is left there belongs to nobody in particular (goodbyes after an erase, ...).
       run(std::string("DELETE FROM outbox WHERE platform = ?1 AND ") + served_tenants);
-      drop_unused_bodies();
+      drop_unused_bodies(bodies);
       if (platform == "slack") run("DELETE FROM slack_teams WHERE ?1 = 'slack' AND (enterprise_id = ?2 OR team_id = ?2)");
       bool removed = run("DELETE FROM installations WHERE platform = ?1 AND tenant = ?2") > 0;
       tx.commit();
@@ -1595,23 +1616,28 @@ class sqlite_store final : public store {
     });
   }
 
-  bool erase_slack_team(std::string_view team) override {
+  bool erase_slack_team(std::string_view team, std::string_view enterprise) override {
     return guard([&] {
+      if (team.empty() || enterprise.empty() || team == enterprise) return false;
       write_scope tx(*this);
-      SQLite::Statement own(db_, "SELECT 1 FROM installations WHERE platform = 'slack' AND tenant = ?");
-      own.bind(1, std::string(team));
-      if (own.executeStep()) return false;
+      SQLite::Statement other(db_,
+                              "SELECT 1 FROM installations WHERE platform = 'slack' AND tenant = ?1 "
+                              "UNION ALL SELECT 1 FROM slack_teams WHERE team_id = ?1 AND enterprise_id != ?2");
+      other.bind(1, std::string(team));
+      other.bind(2, std::string(enterprise));
+      if (other.executeStep()) return false;
       auto run = [&](const char* sql) {
         SQLite::Statement q(db_, sql);
         q.bind(1, std::string(team));
         q.exec();
       };
+      auto bodies = bodies_named("platform = 'slack' AND tenant = ?1", std::string(team));
       // Inbound payloads name the people too; dedupe ids stay so retries are still dropped.
       run("UPDATE inbox SET payload = NULL, user_id = NULL "
           "WHERE user_id IN (SELECT id FROM users WHERE platform = 'slack' AND tenant = ?1)");
       run("DELETE FROM users WHERE platform = 'slack' AND tenant = ?1");  // cascades to everything they own
       run("DELETE FROM outbox WHERE platform = 'slack' AND tenant = ?1");
-      drop_unused_bodies();
+      drop_unused_bodies(bodies);
       run("DELETE FROM slack_teams WHERE team_id = ?1");
       tx.commit();
       return true;

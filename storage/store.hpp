@@ -311,11 +311,12 @@ class store {
   // own), with the outbox messages still addressed there and those teams' records. One
   // transaction. Returns whether an installation was there.
   virtual bool erase_installation(std::string_view platform, std::string_view tenant) = 0;
-  // A Slack org-wide install can no longer reach `team` (team_access_revoked): the team's
-  // people (cascading to all they own), the outbox messages still addressed there and its
-  // slack_teams record go, in one transaction. A team with an installation of its own is
+  // The Slack org-wide install of `enterprise` can no longer reach `team`
+  // (team_access_revoked): the team's people (cascading to all they own), the outbox
+  // messages still addressed there and its slack_teams record go, in one transaction. An
+  // empty team, a team with an installation of its own, or one recorded for another org is
   // left alone (returns false).
-  virtual bool erase_slack_team(std::string_view team) = 0;
+  virtual bool erase_slack_team(std::string_view team, std::string_view enterprise) = 0;
 
   // Token rotation, safe with several processes on one database. A process claims the
   // right to spend `refresh_token` until `until` (false when the stored refresh token is

@@ -418,6 +418,7 @@ storage::started_checkin_record started_record(const storage::due_checkin& d, ti
   rec.expected_revision = d.revision;
   rec.book = s.book;
   rec.entry = *s.book.find(s.week);
+  rec.tenant = d.user.tenant;
   storage::outbox_message m;
   m.platform = "slack";
   m.kind = "slack.post";
@@ -474,7 +475,7 @@ TEST_CASE("scheduler: everyone due shares one stored copy of the message body, r
   r.schedule("U3", "checkin mon 09:00 UTC");
   r.now = utc("2026-12-07T09:00:01Z");
   CHECK(r.sched->send_due_checkins(r.now) == 3);
-  CHECK(r.count("SELECT count(*) FROM outbox WHERE body_id IS NOT NULL AND body = ''") == 3);
+  CHECK(r.count("SELECT count(*) FROM outbox WHERE body_id IS NOT NULL AND body = '' AND tenant = 'T1'") == 3);
   CHECK(r.count("SELECT count(*) FROM outbox_bodies") == 1);
   auto pending = r.store->outbox_pending(0, 100);
   REQUIRE(pending.size() == 3);
@@ -513,6 +514,59 @@ TEST_CASE("scheduler: a book changed after it was read sends nothing and leaves 
   CHECK(book.slot.weekday == 2);
   CHECK(book.slot.hour == 10);
   CHECK(book.open_week.empty());
+}
+
+TEST_CASE("scheduler: a snoozed check-in is sent again the next day, its week kept once", "[checkins][scheduler]") {
+  rig r;
+  r.schedule("U1", "checkin mon 09:00 UTC");
+  r.now = utc("2026-12-07T09:00:01Z");
+  CHECK(r.sched->send_due_checkins(r.now) == 1);
+  auto sent = r.count("SELECT count(*) FROM outbox");
+  r.svc.handle({"slack", "T1", "U1"}, input::cmd("snooze", ""), r.now);
+  r.now += 23h;
+  CHECK(r.sched->send_due_checkins(r.now) == 0);
+  r.now += 2h;
+  CHECK(r.sched->send_due_checkins(r.now) == 1);  // the same week, once more
+  CHECK(r.count("SELECT count(*) FROM outbox") > sent);
+  CHECK(r.count("SELECT count(*) FROM checkin_history") == 1);
+  CHECK(r.count("SELECT count(*) FROM checkin_history WHERE week = '2026-W50' AND sent_at IS NOT NULL") == 1);
+  CHECK(r.sched->send_due_checkins(r.now) == 0);
+}
+
+TEST_CASE("scheduler: a week already stored sends nothing again, and the schedule still moves on", "[checkins][scheduler]") {
+  rig r;
+  auto id = r.schedule("U1", "checkin mon 09:00 UTC");
+  r.now = utc("2026-12-07T09:00:01Z");
+  // The week's entry is there already (sent before, e.g. by another instance), the book not moved.
+  {
+    SQLite::Database db(r.dir.file("c.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO checkin_history (user_id, week, due_at, sent_at) VALUES (" + std::to_string(id) +
+            ", '2026-W50', 1796634000, 1796634000)");
+  }
+  auto outbox_before = r.count("SELECT count(*) FROM outbox");
+  CHECK(r.sched->send_due_checkins(r.now) == 0);
+  CHECK(r.count("SELECT count(*) FROM outbox") == outbox_before);
+  auto book = r.store->load_conversation(id).state.checkins;
+  CHECK(book.open_week.empty());
+  REQUIRE(book.next_due);
+  CHECK(iso(*book.next_due) == "2026-12-14T09:00:00Z");
+  CHECK(r.sched->send_due_checkins(r.now) == 0);
+}
+
+TEST_CASE("scheduler: reminders are worked off in slices, the loop free in between", "[checkins][scheduler]") {
+  rig r;
+  for (const char* u : {"U1", "U2", "U3"}) r.schedule(u, "checkin mon 09:00 UTC");
+  scheduler::options o;
+  o.turns = 2;
+  auto s = std::make_unique<scheduler>(r.loop, *r.store, r.svc, r.outbox, r.m, cal(), [&r] { return r.now; }, o);
+  s->add_platform("slack", [](const std::vector<reply>& rs) { return outbox::direct_messages("slack", rs); });
+  r.now = utc("2026-12-07T09:00:01Z");
+  CHECK(s->send_due_checkins(r.now) == 3);
+  r.now += 25h;
+  CHECK(s->run_once() == 2);
+  CHECK(s->run_once() == 1);
+  CHECK(s->run_once() == 0);
+  CHECK(r.count("SELECT count(*) FROM checkin_history WHERE reminded_at IS NOT NULL") == 3);
 }
 
 TEST_CASE("scheduler: reminders and the next wake-up", "[checkins][scheduler]") {

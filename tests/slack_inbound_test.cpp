@@ -406,6 +406,13 @@ TEST_CASE("team_access_revoked: the org-wide install left some of the org's team
   CHECK(m.where.user.tenant == "E111");
   org_payload["event"].as_object()["team_ids"] = json::array{};
   CHECK(map_json(org_payload).action == mapped_action::ignore);
+  // An empty or null id names no team (it would match rows with no tenant).
+  org_payload["event"].as_object()["team_ids"] = json::array{"", nullptr};
+  CHECK(map_json(org_payload).action == mapped_action::ignore);
+  org_payload["event"].as_object()["team_ids"] = json::array{"T1XX3"};
+  org_payload["enterprise_id"] = nullptr;
+  org_payload["authorizations"] = json::array{};
+  CHECK(map_json(org_payload).action == mapped_action::ignore);
 }
 
 TEST_CASE("uninstall, revoked tokens and App Home", "[slack][mapping]") {

@@ -248,6 +248,14 @@ TEST_CASE("workspaces: team_access_revoked deletes the people of the teams the o
   auto teams = r.store->slack_teams();
   REQUIRE(teams.size() == 1);
   CHECK(teams[0].first == "T6");
+  // Never for an empty team, the org itself, or a team recorded for another org.
+  r.store->note_slack_team("T7", "E2", r.now);
+  auto other_org = person_with_everything(r, "T7", "U7");
+  CHECK_FALSE(r.store->erase_slack_team("", "E1"));
+  CHECK_FALSE(r.store->erase_slack_team("E1", "E1"));
+  CHECK_FALSE(r.store->erase_slack_team("T7", "E1"));
+  CHECK(by_user("checkin_books", other_org) == 1);
+  CHECK(by_user("checkin_books", stays) == 1);
 }
 
 TEST_CASE("workspaces: tokens_revoked deletes the bot token and stops sending with it, people's data stays",

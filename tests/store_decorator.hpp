@@ -99,7 +99,9 @@ class forwarding_store : public storage::store {
   bool erase_installation(std::string_view platform, std::string_view tenant) override {
     return s_.erase_installation(platform, tenant);
   }
-  bool erase_slack_team(std::string_view team) override { return s_.erase_slack_team(team); }
+  bool erase_slack_team(std::string_view team, std::string_view enterprise) override {
+    return s_.erase_slack_team(team, enterprise);
+  }
   bool claim_token_refresh(std::string_view platform, std::string_view tenant, std::string_view refresh_token,
                            storage::timestamp now, storage::timestamp until) override {
     return s_.claim_token_refresh(platform, tenant, refresh_token, now, until);

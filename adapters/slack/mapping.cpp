@@ -61,7 +61,10 @@ mapped map_event(const inbound& in, const bot_identity& self) {
     return m;
   }
   if (type == "team_access_revoked") {
-    if (in.revoked_teams.empty()) return ignore("team_access_revoked names no team");
+    // Only an org's install loses teams; an empty id would name the tenant of org-level rows.
+    if (in.enterprise_id.empty()) return ignore("team_access_revoked names no org");
+    if (std::none_of(in.revoked_teams.begin(), in.revoked_teams.end(), [](const auto& t) { return !t.empty(); }))
+      return ignore("team_access_revoked names no team");
     mapped m;
     m.action = mapped_action::teams_revoked;
     m.where.user = {"slack", in.enterprise_id.empty() ? in.team_id : in.enterprise_id, ""};

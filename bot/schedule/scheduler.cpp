@@ -186,14 +186,17 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
 }
 
 std::size_t scheduler::send_reminders(dialogs::timestamp now) {
-  auto ids = store_.checkins_awaiting_reminder(now - reminder_after, platforms(), options_.batch);
+  auto ids = store_.checkins_awaiting_reminder(now - reminder_after, platforms(), options_.turns);
+  if (ids.empty()) return 0;
   std::size_t n = 0;
+  storage::batch_guard batch(store_);
   for (auto id : ids) {
     auto who = store_.user_by_id(id);
     if (!who) continue;
     conversations_.handle(*who, dialogs::input::due("checkin_reminder"), now, hook_for(*who));
     ++n;
   }
+  batch.commit();
   return n;
 }
 

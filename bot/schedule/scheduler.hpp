@@ -33,9 +33,13 @@ class scheduler {
   using dm_renderer = std::function<std::vector<outbox::message>(const std::vector<dialogs::reply>&)>;
 
   struct options {
-    // People per query and per transaction: a busy minute's 10,000 in one (about 0.1 s
-    // holding the write lock, ~20 MiB while it lasts) instead of ten commits.
+    // Check-ins started per query and per transaction: a busy minute's 10,000 in one
+    // (about 0.1 s holding the write lock, ~20 MiB while it lasts) instead of ten commits.
     std::size_t batch = 10000;
+    // Reminders per wake-up: each is a whole engine turn on the loop thread, so a backlog
+    // (a busy minute's check-ins a day later) is worked off in slices with the loop free
+    // in between, one commit per slice.
+    std::size_t turns = 200;
     std::chrono::seconds longest_sleep{60};       // also bounds the effect of a clock jump
   };
 

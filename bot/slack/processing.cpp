@@ -133,7 +133,7 @@ void slack_processor::process(const work_item& w) {
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
     case slack::mapped_action::teams_revoked:
-      workspaces_.teams_revoked(in.revoked_teams);
+      workspaces_.teams_revoked(in.enterprise_id, in.revoked_teams);
       store_.inbox_done("slack", w.event.event_id, now_());
       return;
     case slack::mapped_action::rate_limited:

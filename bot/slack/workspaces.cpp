@@ -211,10 +211,15 @@ void slack_workspaces::uninstalled(const std::string& team, const std::string& e
   }
 }
 
-void slack_workspaces::teams_revoked(const std::vector<std::string>& teams) {
+void slack_workspaces::teams_revoked(const std::string& enterprise, const std::vector<std::string>& teams) {
   for (const auto& team : teams) {
-    if (store_.erase_slack_team(team)) spdlog::info("slack: the org-wide install left team {}: deleting its people's data", team);
-    else spdlog::info("slack: the org-wide install left team {}, which has an installation of its own: nothing deleted", team);
+    if (team.empty() || enterprise.empty() || team == enterprise) continue;
+    if (!store_.erase_slack_team(team, enterprise)) {
+      spdlog::info("slack: org {} left team {}, which has its own installation or another org: nothing deleted",
+                   enterprise, team);
+      continue;
+    }
+    spdlog::info("slack: org {} left team {}: its people's data deleted", enterprise, team);
     teams_.erase(team);
   }
 }

@@ -92,10 +92,10 @@ class slack_workspaces {
   // app_uninstalled: the installation's tokens go, with its people's data, check-ins and
   // pending outbox (the org's teams' too for an org-wide install). Throws storage_error.
   void uninstalled(const std::string& team, const std::string& enterprise, bool enterprise_install);
-  // team_access_revoked: the org-wide install can no longer reach `teams`; the people of
-  // each (and what was still to be sent there) go, unless the team has an installation of
-  // its own. The org's installation stays for its other teams.
-  void teams_revoked(const std::vector<std::string>& teams);
+  // team_access_revoked: the org-wide install of `enterprise` can no longer reach `teams`;
+  // the people of each (and what was still to be sent there) go, unless the team has an
+  // installation of its own or belongs to another org. The org's installation stays.
+  void teams_revoked(const std::string& enterprise, const std::vector<std::string>& teams);
   // tokens_revoked naming `bot_users`: the installation whose bot that is loses its token
   // (nothing is sent with it any more; its check-ins stop, pending messages are given up),
   // its people's data stays. Throws storage_error.
