@@ -300,7 +300,9 @@ TEST_CASE("logs: one JSON object per line with time, level, component, msg and c
   text_env.push_back("MLPATH_LOG_FORMAT=text");
   serve t(text_env);
   t.terminate();
-  CHECK(t.proc().read_stderr().find(" info serve: ") != std::string::npos);
+  std::string text_log = t.proc().read_stderr();
+  INFO("stderr:\n" << text_log);
+  CHECK(text_log.find(" info serve: ") != std::string::npos);
 }
 
 TEST_CASE("/metrics: every family with HELP and TYPE, whatever is configured", "[ops][metrics]") {

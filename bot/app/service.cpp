@@ -371,6 +371,16 @@ int run_service(const config& c) {
     code = 2;
     loop.stop();
   };
+  // Before anything is announced: a SIGTERM right after the announcement (a supervisor, a
+  // test) must find the handler in place, not the default action that kills the process.
+  // The handler itself runs on the loop, after start().
+  bool signalled = false;
+  loop.on_stop_signal([&](int sig) {
+    if (signalled) return;
+    signalled = true;
+    spdlog::info("serve: signal {}: finishing requests and sends in flight, then stopping", sig);
+    s.stop([&loop] { loop.stop(); });
+  });
   std::uint16_t port = s.start();
   std::string url = "http://" + c.listen_host + ":" + std::to_string(port);
   // On stdout, for whoever started us (tests, scripts), in the log format: a JSON line
@@ -382,13 +392,6 @@ int run_service(const config& c) {
   else
     std::cout << "mlpath: listening on " << url << " (database " << db << ")" << std::endl;
 
-  bool signalled = false;
-  loop.on_stop_signal([&](int sig) {
-    if (signalled) return;
-    signalled = true;
-    spdlog::info("serve: signal {}: finishing requests and sends in flight, then stopping", sig);
-    s.stop([&loop] { loop.stop(); });
-  });
   loop.run();
   if (code == 0) spdlog::info("serve: stopped");
   return code;
