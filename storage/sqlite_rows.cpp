@@ -201,4 +201,6 @@ std::vector<std::int64_t> rows_statement::run(const sqlite_rows& rows) {
   return out;
 }
 
+std::int64_t rows_statement::changes() const { return sqlite3_changes64(db_); }
+
 }  // namespace mlpath::storage

@@ -62,6 +62,8 @@ class rows_statement {
   // Runs to completion with `rows` as ?1; returns the first column of each row the
   // statement yields (its RETURNING clause), and clears the bindings.
   std::vector<std::int64_t> run(const sqlite_rows& rows);
+  // Rows the last run inserted, updated or deleted.
+  std::int64_t changes() const;
 
  private:
   sqlite3* db_;

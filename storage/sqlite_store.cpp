@@ -1384,13 +1384,26 @@ class sqlite_store final : public store {
         add_book_row(rows, r.user_id, r.expected_revision, *b);
       }
       if (!rows.empty()) {
-        auto& up = batch_statement(
-            "UPDATE checkin_books SET scheduled = r.c2, weekday = r.c3, minute_of_day = r.c4, zone = r.c5, "
-            "active = r.c6, paused = r.c7, paused_until = r.c8, paused_reason = r.c9, reason_shown = r.c10, "
-            "next_due_at = r.c11, next_week = r.c12, zone_hint = r.c13, dialog = r.c14, revision = revision + 1 "
-            "FROM mlpath_rows(?1) AS r WHERE checkin_books.user_id = r.c0 AND checkin_books.revision = r.c1 "
-            "RETURNING user_id");
-        for (auto id : up.run(rows)) written.insert(id);
+#define MLPATH_BOOKS_UPDATE                                                                                     \
+  "UPDATE checkin_books SET scheduled = r.c2, weekday = r.c3, minute_of_day = r.c4, zone = r.c5, active = r.c6, " \
+  "paused = r.c7, paused_until = r.c8, paused_reason = r.c9, reason_shown = r.c10, next_due_at = r.c11, "       \
+  "next_week = r.c12, zone_hint = r.c13, dialog = r.c14, revision = revision + 1 FROM mlpath_rows(?1) AS r "     \
+  "WHERE checkin_books.user_id = r.c0 AND checkin_books.revision = r.c1"
+        // Usually every book is as the scheduler read it: one pass, nothing returned. When
+        // some changed meanwhile, that pass is undone and repeated to learn which were written.
+        db_.exec("SAVEPOINT books");
+        auto& fast = batch_statement(MLPATH_BOOKS_UPDATE);
+        fast.run(rows);
+        if (static_cast<std::size_t>(fast.changes()) == rows.rows()) {
+          db_.exec("RELEASE books");
+          for (const auto& r : batch)
+            if (r.expected_revision != 0) written.insert(r.user_id);
+        } else {
+          db_.exec("ROLLBACK TO books");
+          db_.exec("RELEASE books");
+          for (auto id : batch_statement(MLPATH_BOOKS_UPDATE " RETURNING user_id").run(rows)) written.insert(id);
+        }
+#undef MLPATH_BOOKS_UPDATE
       }
       std::vector<const started_checkin_record*> sending;
       for (const auto& r : batch) {
@@ -1430,11 +1443,21 @@ class sqlite_store final : public store {
       rows.add(options_text(e.moved)).add(e.moved_text).add(e.next_step);
     }
     if (!rows.empty()) {
+      // New entries get ids above the largest now: all of them usually, else read back.
+      std::int64_t before = db_.execAndGet("SELECT coalesce(max(id), 0) FROM checkin_history").getInt64();
       auto& q = batch_statement(
           "INSERT INTO checkin_history (user_id, week, due_at, sent_at, reminded_at, answered_at, late, skipped, progress, "
           "moved, moved_text, next_step) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 FROM mlpath_rows(?1) "
-          "WHERE true ON CONFLICT (user_id, week) DO NOTHING RETURNING user_id");
-      for (auto id : q.run(rows)) fresh.insert(id);
+          "WHERE true ON CONFLICT (user_id, week) DO NOTHING");
+      q.run(rows);
+      if (static_cast<std::size_t>(q.changes()) == rows.rows()) {
+        for (const auto& r : batch)
+          if (!r.entry.week.empty() && !r.resend) fresh.insert(r.user_id);
+      } else {
+        auto& added = cached("SELECT user_id FROM checkin_history WHERE id > ?");
+        added.bind(1, before);
+        while (added.executeStep()) fresh.insert(added.getColumn(0).getInt64());
+      }
     }
     return fresh;
   }
