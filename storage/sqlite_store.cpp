@@ -1639,6 +1639,30 @@ class sqlite_store final : public store {
     });
   }
 
+  std::size_t prune(timestamp messages_before, timestamp events_before, std::size_t limit) override {
+    return guard([&] {
+      write_scope tx(*this);
+      const std::string old_messages =
+          "id IN (SELECT id FROM outbox WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL) AND created_at < ?1 "
+          "ORDER BY id LIMIT ?2)";
+      auto lim = static_cast<std::int64_t>(limit);
+      auto bodies = bodies_named(old_messages, secs(messages_before), lim);
+      SQLite::Statement messages(db_, "DELETE FROM outbox WHERE " + old_messages);
+      messages.bind(1, secs(messages_before));
+      messages.bind(2, lim);
+      std::size_t removed = static_cast<std::size_t>(messages.exec());
+      drop_unused_bodies(bodies);
+      SQLite::Statement events(db_,
+                               "DELETE FROM inbox WHERE rowid IN (SELECT rowid FROM inbox WHERE processed_at IS NOT NULL "
+                               "AND processed_at < ?1 LIMIT ?2)");
+      events.bind(1, secs(events_before));
+      events.bind(2, lim);
+      removed += static_cast<std::size_t>(events.exec());
+      tx.commit();
+      return removed;
+    });
+  }
+
   bool erase_slack_team(std::string_view team, std::string_view enterprise) override {
     return guard([&] {
       if (team.empty() || enterprise.empty() || team == enterprise) return false;

@@ -230,6 +230,11 @@ class store {
   virtual bool inbox_add(const inbox_event& e) = 0;
   virtual std::vector<inbox_event> inbox_pending(std::size_t limit) = 0;  // oldest first
   virtual void inbox_done(std::string_view source, std::string_view event_id, timestamp at) = 0;
+  // Retention: outbox messages sent or given up and created before `messages_before`, and
+  // inbox entries processed before `events_before` (their dedupe ids with them), at most
+  // `limit` of each per call, in one transaction; returns how many rows went. Messages
+  // still to send and events still to process are never touched.
+  virtual std::size_t prune(timestamp messages_before, timestamp events_before, std::size_t limit) = 0;
   // Drops processed events older than `before` (their ids stop deduplicating).
   virtual std::size_t inbox_prune(timestamp before) = 0;
 

@@ -569,6 +569,35 @@ TEST_CASE("scheduler: reminders are worked off in slices, the loop free in betwe
   CHECK(r.count("SELECT count(*) FROM checkin_history WHERE reminded_at IS NOT NULL") == 3);
 }
 
+TEST_CASE("scheduler: sent messages older than 30 days go, checked once a day", "[checkins][scheduler]") {
+  rig r;
+  r.schedule("U1", "checkin mon 09:00 UTC");
+  r.now = utc("2026-12-07T09:00:01Z");
+  CHECK(r.sched->send_due_checkins(r.now) == 1);
+  auto first = r.store->outbox_pending(0, 100);
+  REQUIRE(first.size() == 1);
+  r.store->outbox_sent(first[0].id, r.now);
+  auto body_of_first = r.count("SELECT body_id FROM outbox WHERE id = " + std::to_string(first[0].id));
+  r.now += 31 * 24h;
+  r.sched->run_once();  // the late check-in goes out, and the old message goes
+  CHECK(r.count("SELECT count(*) FROM outbox WHERE id = " + std::to_string(first[0].id)) == 0);
+  CHECK(r.count("SELECT count(*) FROM outbox_bodies WHERE id = " + std::to_string(body_of_first)) == 0);
+  CHECK(r.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") >= 1);  // the late check-in, still to send
+  // The next look is a day later.
+  auto old_sent = [&] {
+    SQLite::Database db(r.dir.file("c.db"), SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO outbox (platform, tenant, queue, kind, body, created_at, next_attempt_at, sent_at) "
+            "VALUES ('slack', 'T1', 'q', 'slack.post', '{}', 0, 0, 1)");
+  };
+  old_sent();
+  r.now += 1h;
+  r.sched->run_once();
+  CHECK(r.count("SELECT count(*) FROM outbox WHERE created_at = 0") == 1);
+  r.now += 24h;
+  r.sched->run_once();
+  CHECK(r.count("SELECT count(*) FROM outbox WHERE created_at = 0") == 0);
+}
+
 TEST_CASE("scheduler: reminders and the next wake-up", "[checkins][scheduler]") {
   rig r;
   r.schedule("U1", "checkin mon 09:00 UTC");

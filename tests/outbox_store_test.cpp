@@ -527,3 +527,56 @@ TEST_CASE("migration 10: messages stored before shared bodies are read back as t
   REQUIRE(e->messages.size() == 1);
   CHECK(e->messages[0].body == body);
 }
+
+TEST_CASE("prune: old sent and given-up messages and old processed events go, nothing still to do", "[storage][outbox]") {
+  temp_dir dir;
+  std::string path = dir.file("p.db");
+  auto store = storage::open_sqlite_store({path});
+  using namespace std::chrono;
+  const auto day = hours(24);
+  for (int i = 1; i <= 5; ++i) store->outbox_add(message_at(t0(seconds(i))));
+  store->outbox_sent(1, t0(10s));                    // old, sent: goes
+  store->outbox_failed(2, "channel_not_found", t0(10s));  // old, given up: goes
+  store->outbox_retry(3, 2, t0(60s), "HTTP 503");    // old, still to send: stays
+  // 4 is old and waiting: stays. 5 is sent recently:
+  store->outbox_sent(5, t0(10s));
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("UPDATE outbox SET created_at = created_at + " + std::to_string(duration_cast<seconds>(40 * day).count()) +
+            " WHERE id = 5");
+  }
+  auto event = [&](const std::string& id) {
+    storage::inbox_event e;
+    e.source = "slack";
+    e.event_id = id;
+    e.payload = "{}";
+    e.received_at = t0();
+    REQUIRE(store->inbox_add(e));
+  };
+  event("EvOld");
+  event("EvWaiting");
+  event("EvNew");
+  store->inbox_done("slack", "EvOld", t0(1s));
+  store->inbox_done("slack", "EvNew", t0(40 * day));
+
+  auto now = t0(45 * day);
+  CHECK(store->prune(now - 30 * day, now - 7 * day, 100) == 3);  // messages 1 and 2, EvOld
+  auto count = [&](const std::string& sql) { return SQLite::Database(path).execAndGet(sql).getInt64(); };
+  CHECK(SQLite::Database(path).execAndGet("SELECT group_concat(id) FROM (SELECT id FROM outbox ORDER BY id)").getString() ==
+        "3,4,5");
+  CHECK(count("SELECT count(*) FROM inbox WHERE event_id = 'EvOld'") == 0);
+  CHECK(count("SELECT count(*) FROM inbox WHERE event_id IN ('EvWaiting', 'EvNew')") == 2);
+  // A retry of a pruned event would be taken again; one still remembered is not.
+  storage::inbox_event again;
+  again.source = "slack";
+  again.event_id = "EvNew";
+  again.received_at = now;
+  CHECK_FALSE(store->inbox_add(again));
+  // In slices: with a limit of 1, one row of each kind per call.
+  store->outbox_sent(3, t0(100s));
+  store->outbox_sent(4, t0(100s));
+  CHECK(store->prune(now - 30 * day, now, 1) == 2);
+  CHECK(store->prune(now - 30 * day, now, 1) == 1);
+  CHECK(store->prune(now - 30 * day, now, 1) == 0);
+  CHECK(SQLite::Database(path).execAndGet("SELECT group_concat(id) FROM outbox").getString() == "5");
+}

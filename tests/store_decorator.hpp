@@ -99,6 +99,9 @@ class forwarding_store : public storage::store {
   bool erase_installation(std::string_view platform, std::string_view tenant) override {
     return s_.erase_installation(platform, tenant);
   }
+  std::size_t prune(storage::timestamp messages_before, storage::timestamp events_before, std::size_t limit) override {
+    return s_.prune(messages_before, events_before, limit);
+  }
   bool erase_slack_team(std::string_view team, std::string_view enterprise) override {
     return s_.erase_slack_team(team, enterprise);
   }

@@ -107,6 +107,7 @@ std::size_t scheduler::run_once() {
     n += send_due_checkins(now);
     n += send_reminders(now);
     n += tick_quiet(now);
+    prune_old(now);
   } catch (const std::exception& e) {
     spdlog::error("scheduler: {}", e.what());
   }
@@ -198,6 +199,14 @@ std::size_t scheduler::send_reminders(dialogs::timestamp now) {
   }
   batch.commit();
   return n;
+}
+
+void scheduler::prune_old(dialogs::timestamp now) {
+  if (next_prune_ && now < *next_prune_) return;
+  std::size_t removed = store_.prune(now - options_.keep_messages, now - options_.keep_events, options_.prune_slice);
+  if (removed) spdlog::info("scheduler: removed {} old outbox messages and inbox entries", removed);
+  // A full slice may have left more behind: the next wake-up goes on; else a day from now.
+  next_prune_ = removed >= options_.prune_slice ? now : now + std::chrono::hours(24);
 }
 
 std::size_t scheduler::tick_quiet(dialogs::timestamp now) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,12 @@ class scheduler {
     // in between, one commit per slice.
     std::size_t turns = 200;
     std::chrono::seconds longest_sleep{60};       // also bounds the effect of a clock jump
+    // Retention, checked once a day: sent (or given-up) outbox messages are kept 30 days,
+    // processed inbox entries (the dedupe ids of platform retries) 7 days; a backlog goes
+    // a slice per wake-up.
+    std::chrono::hours keep_messages{24 * 30};
+    std::chrono::hours keep_events{24 * 7};
+    std::size_t prune_slice = 5000;
   };
 
   scheduler(net::event_loop& loop, storage::store& store, conversation_service& conversations,
@@ -60,6 +67,7 @@ class scheduler {
   void arm();
   std::size_t send_reminders(dialogs::timestamp now);
   std::size_t tick_quiet(dialogs::timestamp now);
+  void prune_old(dialogs::timestamp now);
   std::vector<std::string> platforms() const;
   conversation_service::turn_hook hook_for(const storage::user_ref& user);
 
@@ -77,6 +85,7 @@ class scheduler {
   bool wake_posted_ = false;
   bool stopped_ = false;
   double lag_seconds_ = 0;  // how late the last due check-in went out
+  std::optional<dialogs::timestamp> next_prune_;  // unset: at the first run
 };
 
 }  // namespace mlpath
