@@ -145,7 +145,7 @@ std::size_t scheduler::send_due_checkins(dialogs::timestamp now) {
     for (std::size_t i : order) {
       auto& d = due[i];
       // The replies only for the first person of each (platform, week, lateness): the rest
-      // get copies of the messages already rendered for them.
+      // share the messages already rendered for them (stored as one copy of each body).
       dialogs::started_checkin s = dialogs::start_checkin(content, cal_, d.book, now, false);
       if (s.sent && !rendered.count(std::make_tuple(d.user.platform, s.week, s.late)))
         s = dialogs::start_checkin(content, cal_, d.book, now, true);
