@@ -17,6 +17,7 @@
 #include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
+#include "bench_support.hpp"
 #include "bot/content/content_loader.hpp"
 #include "bot/net/event_loop.hpp"
 #include "bot/observe/metrics.hpp"
@@ -31,14 +32,6 @@ using namespace mlpath;
 using clk = std::chrono::steady_clock;
 
 namespace {
-
-long status_kib(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field) + 1));
-  return -1;
-}
 
 double ms_since(clk::time_point t) { return std::chrono::duration<double, std::milli>(clk::now() - t).count(); }
 
@@ -108,13 +101,13 @@ int main(int argc, char** argv) {
     idle_sum += ms;
   }
 
-  long rss_before = status_kib("VmRSS:");
+  long rss_before = static_cast<long>(bench_support::proc_rss_kib(::getpid()).value_or(0));
   now = dialogs::timestamp{std::chrono::seconds(t0 + 60)};
   auto t = clk::now();
   std::size_t sent = sched.send_due_checkins(now);
   double enqueue_ms = ms_since(t);
-  long rss_after = status_kib("VmRSS:");
-  long hwm = status_kib("VmHWM:");
+  long rss_after = static_cast<long>(bench_support::proc_rss_kib(::getpid()).value_or(0));
+  long hwm = static_cast<long>(bench_support::proc_status_kib(::getpid(), "VmHWM").value_or(0));
 
   long long outbox_rows = 0;
   long long outbox_body_bytes = 0;

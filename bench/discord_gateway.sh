@@ -46,62 +46,18 @@ FEED="$BUILD_DIR/gateway_feed"
 MINIMAL="$BUILD_DIR/minimal_gateway_client"
 DJS_DIR="bench/peers/discordjs"
 
-log() { printf 'discord_gateway: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/discord_gateway.XXXXXX")"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$ROOT/bench/lib.sh"
+bench_start discord_gateway
 
 # ------------------------------------------------------------------ helpers
 
-# What was measured: the commit (+dirty when the tree has changes) and the mlpath binary's age.
-build_info() {
-  local rev mtime="null"
-  rev="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -1)" ]] && rev+="+dirty"
-  [[ -e "$MLPATH_BIN" ]] && mtime="\"$(date -u -r "$MLPATH_BIN" +%Y-%m-%dT%H:%M:%SZ)\""
-  printf '"git":"%s","mlpath_binary_mtime":%s' "$rev" "$mtime"
-}
-
 build() {
-  if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
-    log "configuring $BUILD_DIR (Release)"
-    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
-  fi
   local targets=(gateway_feed)
   [[ -z "${SKIP_MINIMAL:-}" ]] && targets+=(minimal_gateway_client)
   if [[ -z "${SKIP_MLPATH:-}" && ! -x "$MLPATH_BIN" && "$MLPATH_BIN" == "$BUILD_DIR/mlpath" ]]; then
     targets+=(mlpath)
   fi
-  log "building ${targets[*]} in $BUILD_DIR (-j$BUILD_JOBS)"
-  cmake --build "$BUILD_DIR" --target "${targets[@]}" -j"$BUILD_JOBS" >&2
-}
-
-rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
-json_field() { sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"; }
-
-stop_process() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-
-# wait_for_file FILE PID ERRFILE: until FILE exists (the feed's URL file).
-wait_for_file() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s "$1" ]] && return 0
-    kill -0 "$2" 2>/dev/null || { tail -n 5 "$3" >&2 || true; die "process $2 exited before writing $1"; }
-    sleep 0.1
-  done
-  die "$1 did not appear within 10 s"
+  cmake_build "${targets[@]}"
 }
 
 # start_feed NAME OWN_FRACTION: starts the feed in the background; sets FEED_PID, REST_URL,
@@ -219,9 +175,6 @@ ignore="$(<"$TMP/mlpath_ignore.json")"
 djs="$(<"$TMP/discordjs.json")"
 dialog="$(<"$TMP/mlpath_dialog.json")"
 
-# Ratios and the issue's targets: mlpath within 25% of the minimal client's CPU per dispatch,
-# at least 1.5x cheaper than @discordjs/ws, resident memory under 20 MiB.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "null"; else printf "%.2f", a / b }'; }
 c_min="$(json_field "$minimal" client_cpu_us_per_dispatch)"
 c_ml="$(json_field "$ignore" client_cpu_us_per_dispatch)"
 c_djs="$(json_field "$djs" client_cpu_us_per_dispatch)"

@@ -40,68 +40,18 @@ LOAD="$BUILD_DIR/interaction_load"
 FEED="$BUILD_DIR/gateway_feed"
 APP_ID=1045812384758349824
 
-log() { printf 'discord_interactions: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/discord_interactions.XXXXXX")"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$ROOT/bench/lib.sh"
+bench_start discord_interactions
 
 # ------------------------------------------------------------------ helpers
 
-# What was measured: the commit (+dirty when the tree has changes) and the mlpath binary's age.
-build_info() {
-  local rev mtime="null"
-  rev="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -1)" ]] && rev+="+dirty"
-  [[ -e "$MLPATH_BIN" ]] && mtime="\"$(date -u -r "$MLPATH_BIN" +%Y-%m-%dT%H:%M:%SZ)\""
-  printf '"git":"%s","mlpath_binary_mtime":%s' "$rev" "$mtime"
-}
-
 build() {
-  if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
-    log "configuring $BUILD_DIR (Release)"
-    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
-  fi
   local targets=(interaction_load)
   [[ -n "${WITH_GATEWAY:-}" ]] && targets+=(gateway_feed)
   if [[ ! -x "$MLPATH_BIN" && "$MLPATH_BIN" == "$BUILD_DIR/mlpath" ]]; then targets+=(mlpath); fi
-  log "building ${targets[*]} in $BUILD_DIR (-j$BUILD_JOBS)"
-  cmake --build "$BUILD_DIR" --target "${targets[@]}" -j"$BUILD_JOBS" >&2
+  cmake_build "${targets[@]}"
   [[ -x "$MLPATH_BIN" ]] || die "$MLPATH_BIN not found (set MLPATH_BIN)"
   "$LOAD" --self-test || die "interaction_load's Ed25519 signer fails RFC 8032's test vector"
-}
-
-# http_status PORT PATH: the status code of GET PATH, or nothing if unreachable.
-http_status() {
-  local fd line
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&"$fd"
-  IFS= read -r -t 2 line <&"$fd" || true
-  exec {fd}>&-
-  line="${line#HTTP/1.? }"
-  printf '%s' "${line%% *}"
-}
-
-died_with() {
-  log "last lines of $1:"
-  tail -n 5 "$1" >&2 || true
-  die "$2"
-}
-
-rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
-json_field() { sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"; }
-
-stop_process() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
 }
 
 # ------------------------------------------------------------------ main
@@ -131,7 +81,7 @@ pid=$!
 PIDS+=("$pid")
 port=""
 for ((i = 0; i < 200; i++)); do
-  port="$(sed -n 's/^mlpath: listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/mlpath.out")"
+  port="$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/mlpath.out" | head -1)"
   [[ -n "$port" ]] && break
   kill -0 "$pid" 2>/dev/null || died_with "$TMP/mlpath.err" "mlpath exited before listening"
   sleep 0.1

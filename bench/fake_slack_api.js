@@ -4,8 +4,10 @@
 // Every method answers {"ok":true,...} with the fields mlpath reads (auth.test gives the bot's
 // own ids, which must match the ones slack_load puts in `authorizations`); there is no rate
 // limiting, no latency, no failure injection: this measures mlpath, not Slack.
-// GET /_stats returns {"calls":{method:count},"first_call_ms":..,"last_call_ms":..} so the
-// script can derive end-to-end turns per second (event in -> reply accepted here).
+// GET /_stats returns {"calls":{method:count},"first_call_ms":..,"last_call_ms":..,
+// "last_post_ms":..} so the script can derive end-to-end turns per second (event in -> reply
+// accepted here). Replies are the chat.postMessage calls: users.info, which mlpath paces at
+// Slack's tier (about 100 a minute) to learn new people's time zones, goes on afterwards.
 //
 // Environment: PORT (required), HOST (default 127.0.0.1). Prints "ready" once listening.
 'use strict';
@@ -27,6 +29,7 @@ const BOT_ID = 'BBENCHBOT';
 const calls = {};
 let firstCallMs = 0;
 let lastCallMs = 0;
+let lastPostMs = 0;
 let tsCounter = 0;
 
 function nextTs() {
@@ -74,7 +77,7 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
   if (req.method === 'GET' && url.pathname === '/_stats') {
     // Content-Length, not chunked: slack_ack.sh reads this with bash's /dev/tcp.
-    const body = JSON.stringify({ calls, first_call_ms: firstCallMs, last_call_ms: lastCallMs });
+    const body = JSON.stringify({ calls, first_call_ms: firstCallMs, last_call_ms: lastCallMs, last_post_ms: lastPostMs });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
     return;
@@ -88,6 +91,7 @@ const server = http.createServer((req, res) => {
     const now = Date.now();
     if (firstCallMs === 0) firstCallMs = now;
     lastCallMs = now;
+    if (method === 'chat.postMessage') lastPostMs = now;
     calls[method] = (calls[method] || 0) + 1;
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(answer(method, args)));

@@ -73,7 +73,11 @@
 #include "bot/net/http_server.hpp"
 #include "bot/net/ws_server.hpp"
 
+#include "bench_support.hpp"
+
 namespace {
+
+using namespace bench_support;
 
 namespace json = boost::json;
 namespace net = mlpath::net;
@@ -86,58 +90,10 @@ using namespace std::chrono_literals;
 
 void note(const std::string& msg) { std::fprintf(stderr, "gateway_feed: %s\n", msg.c_str()); }
 
-double self_cpu_s() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 double mono_s() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
-
-// ------------------------------------------------------------------ /proc readers
-
-std::optional<std::uint64_t> proc_cpu_ticks(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  // comm (field 2) may contain spaces and parentheses: fields resume after the last ')'.
-  std::size_t rp = s.rfind(')');
-  if (rp == std::string::npos) return std::nullopt;
-  std::istringstream rest(s.substr(rp + 2));
-  std::string field;
-  std::uint64_t utime = 0, stime = 0;
-  for (int i = 3; i <= 15; ++i) {  // utime is field 14, stime 15
-    if (!(rest >> field)) return std::nullopt;
-    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-  }
-  return utime + stime;  // summed over all threads of the process
-}
-
-std::optional<std::uint64_t> proc_status_kib(int pid, std::string_view key) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.compare(0, key.size(), key) == 0 && line.size() > key.size() && line[key.size()] == ':')
-      return std::strtoull(line.c_str() + key.size() + 1, nullptr, 10);
-  return std::nullopt;
-}
-
-// Busy time of the whole machine (all CPUs, in clock ticks) from /proc/stat's first line:
-// everything but idle and iowait. Minus the client's and the feed's own CPU it shows whether
-// something else (another build, say) competed for the cores during the window.
-std::optional<std::uint64_t> machine_busy_ticks() {
-  std::ifstream f("/proc/stat");
-  std::string cpu;
-  std::uint64_t v[8] = {};
-  if (!(f >> cpu) || cpu != "cpu") return std::nullopt;
-  for (auto& x : v)
-    if (!(f >> x)) return std::nullopt;
-  // user nice system idle iowait irq softirq steal
-  return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 }
 
 // ------------------------------------------------------------------ options
@@ -212,34 +168,6 @@ options parse_options(int argc, char** argv) {
 }
 
 // ------------------------------------------------------------------ frames
-
-void append_u64(std::string& s, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, r.ptr);
-}
-
-std::string json_escape(std::string_view in) {
-  std::string out;
-  for (unsigned char ch : in) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", ch);
-          out += b;
-        } else {
-          out += char(ch);
-        }
-    }
-  }
-  return out;
-}
 
 constexpr std::uint64_t discord_epoch_ms = 1420070400000ULL;
 // The bot user READY announces, and the base of the people's and channels' ids. The people
@@ -672,7 +600,7 @@ class feed {
     posts_start_ = posts_;
     if (pid_) cpu_start_ = proc_cpu_ticks(pid_);
     busy_start_ = machine_busy_ticks();
-    self_cpu_start_ = self_cpu_s();
+    self_cpu_start_ = process_cpu_s();
     note("measuring for " + std::to_string(o_.duration_s) + " s");
     loop_.after(std::chrono::milliseconds(long(o_.duration_s * 1000)), [this] { window_end(); });
   }
@@ -684,7 +612,7 @@ class feed {
       rss_end_ = proc_status_kib(pid_, "VmRSS");
       hwm_end_ = proc_status_kib(pid_, "VmHWM");
     }
-    self_cpu_end_ = self_cpu_s();
+    self_cpu_end_ = process_cpu_s();
     busy_end_ = machine_busy_ticks();
     sent_end_ = sent_total_;
     written_end_ = written();

@@ -59,7 +59,11 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_support.hpp"
+
 namespace {
+
+using namespace bench_support;
 
 [[noreturn]] void die(const std::string& msg) {
     std::fprintf(stderr, "interaction_load: %s\n", msg.c_str());
@@ -70,13 +74,6 @@ uint64_t now_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
-
-double process_cpu_s() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // ---------------------------------------------------------------- options
@@ -280,43 +277,6 @@ void keygen() {
 
 // ---------------------------------------------------------------- request building
 
-void append_u64(std::string& s, uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    s.append(buf, r.ptr);
-}
-
-void append_hex(std::string& s, uint64_t v, int width) {
-    static constexpr char digits[] = "0123456789abcdef";
-    char buf[16];
-    for (int i = width - 1; i >= 0; --i) {
-        buf[i] = digits[v & 15];
-        v >>= 4;
-    }
-    s.append(buf, size_t(width));
-}
-
-std::string json_escape(std::string_view in) {
-    std::string out;
-    for (unsigned char ch : in) {
-        switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (ch < 0x20) {
-                    out += "\\u00";
-                    append_hex(out, ch, 2);
-                } else {
-                    out += char(ch);
-                }
-        }
-    }
-    return out;
-}
-
 // The server, channel and application of the press (mlpath never checks these against
 // anything but the signature). Snowflakes shaped like Discord's.
 constexpr std::string_view kApp = "1045812384758349824";
@@ -471,17 +431,6 @@ struct Parsed {
     bool close = false;   // server will close after this response
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
-}
-
-bool icontains(std::string_view hay, std::string_view needle) {
-    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char x, char y) {
-               return std::tolower(x) == std::tolower(y);
-           }) != hay.end();
-}
-
 // Parses one HTTP/1.1 response at the start of `in`. Content-Length, chunked, bodiless
 // statuses and (HTTP/1.0 style) close-delimited bodies; enough for any server we point it at.
 Parsed parse_response(std::string_view in) {
@@ -584,48 +533,6 @@ Parsed parse_response(std::string_view in) {
     p.kind = Parsed::UntilClose;  // no length: the body ends when the server closes
     p.close = true;
     return p;
-}
-
-// ---------------------------------------------------------------- /proc readers
-
-std::optional<uint64_t> proc_cpu_ticks(int pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    // comm (field 2) may contain spaces and parentheses: fields resume after the last ')'.
-    size_t rp = s.rfind(')');
-    if (rp == std::string::npos) return std::nullopt;
-    std::istringstream rest(s.substr(rp + 2));
-    std::string field;
-    uint64_t utime = 0, stime = 0;
-    // After comm: state(3) ppid(4) ... utime(14) stime(15); rest starts at field 3.
-    for (int i = 3; i <= 15; ++i) {
-        if (!(rest >> field)) return std::nullopt;
-        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-    }
-    return utime + stime;  // summed over all threads of the process
-}
-
-std::optional<uint64_t> proc_rss_kib(int pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
-    }
-    return std::nullopt;
-}
-
-// Busy time of the whole machine (all CPUs, clock ticks) from /proc/stat: everything but idle
-// and iowait. Minus the server's and the generator's CPU it shows what else competed for the
-// cores during the window.
-std::optional<uint64_t> machine_busy_ticks() {
-    std::ifstream f("/proc/stat");
-    std::string cpu;
-    uint64_t v[8] = {};
-    if (!(f >> cpu) || cpu != "cpu") return std::nullopt;
-    for (auto& x : v)
-        if (!(f >> x)) return std::nullopt;
-    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];  // user nice system irq softirq steal
 }
 
 // ---------------------------------------------------------------- the load loop

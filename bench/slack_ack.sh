@@ -29,21 +29,10 @@ MLPATH_BIN="${MLPATH_BIN:-build/mlpath}"
 SLACK_LOAD="${SLACK_LOAD:-build/slack_load}"
 BOLT_DIR="bench/peers/bolt"
 
-log() { printf 'slack_ack: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+source "$ROOT/bench/lib.sh"
+bench_start slack_ack
 
 command -v node >/dev/null || die "node is required (Debian: apt-get install nodejs npm)"
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/slack_ack.XXXXXX")"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # A fresh random secret per run: nothing here is a credential, and nothing can be replayed.
 SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(16).toString("hex"))')"
@@ -51,7 +40,7 @@ SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(16).toStri
 # ------------------------------------------------------------------ helpers
 
 build_generator() {
-  if [[ ! -x "$SLACK_LOAD" || bench/slack_load.cpp -nt "$SLACK_LOAD" ]]; then
+  if [[ ! -x "$SLACK_LOAD" || bench/slack_load.cpp -nt "$SLACK_LOAD" || bench/bench_support.hpp -nt "$SLACK_LOAD" ]]; then
     log "building $SLACK_LOAD"
     mkdir -p "$(dirname "$SLACK_LOAD")"
     g++ -O2 -std=c++20 bench/slack_load.cpp -lcrypto -o "$SLACK_LOAD"
@@ -74,17 +63,6 @@ free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# http_status PORT PATH: prints the status code of GET PATH, or nothing if unreachable.
-http_status() {
-  local fd line
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 0
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&"$fd"
-  IFS= read -r -t 2 line <&"$fd" || true
-  exec {fd}>&-
-  line="${line#HTTP/1.? }"
-  printf '%s' "${line%% *}"
-}
-
 # http_body PORT PATH: the body of GET PATH (small responses, Content-Length, Connection: close).
 http_body() {
   local fd line
@@ -94,13 +72,6 @@ http_body() {
   IFS= read -r -t 2 line <&"$fd" || true
   exec {fd}>&-
   printf '%s' "$line"
-}
-
-# died_with ERRFILE MESSAGE: fail, showing the end of the server's stderr.
-died_with() {
-  log "last lines of $1:"
-  tail -n 5 "$1" >&2 || true
-  die "$2"
 }
 
 # wait_for_line FILE PID TEXT ERRFILE: until FILE has a line TEXT (the server's "ready").
@@ -123,15 +94,6 @@ wait_for_http() {
     sleep 0.1
   done
   died_with "$4" "GET $2 on port $1 did not answer 200 within 20 s"
-}
-
-rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
-
-json_field() { sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"; }
-
-stop_process() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
 }
 
 # load_levels NAME PORT PID: runs slack_load at every connection level, prints the JSON
@@ -241,10 +203,11 @@ run_mlpath() {
   load_out="$("$SLACK_LOAD" --url "http://127.0.0.1:$MLPATH_PORT/slack/events" --secret "$SECRET" \
     --connections 50 --requests "$turns" --warmup 0 --users "$turns" --cpu-pid "$MLPATH_PID")"
   log "mlpath end to end load: $load_out"
-  # Until no new Web API call for 2 s.
+  # Until no new reply (chat.postMessage) for 2 s. Not any call: users.info for the new
+  # people's time zones is paced at Slack's tier (~100 a minute) and goes on for minutes.
   while ((stable < 20)); do
     after="$(http_body "$api_port" /_stats)"
-    last="$(json_field "$after" last_call_ms)"
+    last="$(json_field "$after" last_post_ms)"
     if [[ "$last" == "$prev" ]]; then ((stable += 1)); else stable=0; prev="$last"; fi
     sleep 0.1
   done

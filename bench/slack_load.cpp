@@ -53,7 +53,11 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_support.hpp"
+
 namespace {
+
+using namespace bench_support;
 
 [[noreturn]] void die(const std::string& msg) {
     std::fprintf(stderr, "slack_load: %s\n", msg.c_str());
@@ -64,13 +68,6 @@ uint64_t now_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
-
-double process_cpu_s() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // ---------------------------------------------------------------- options
@@ -221,54 +218,6 @@ private:
 
 // ---------------------------------------------------------------- request building
 
-void append_u64(std::string& s, uint64_t v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    s.append(buf, r.ptr);
-}
-
-// Fixed-width, zero-padded, upper-case base 36: Slack's IDs (Ev…, U…, D…) use that alphabet.
-void append_base36(std::string& s, uint64_t v, int width) {
-    static constexpr char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    char buf[16];
-    for (int i = width - 1; i >= 0; --i) {
-        buf[i] = digits[v % 36];
-        v /= 36;
-    }
-    s.append(buf, size_t(width));
-}
-
-void append_hex(std::string& s, uint64_t v, int width) {
-    static constexpr char digits[] = "0123456789abcdef";
-    char buf[16];
-    for (int i = width - 1; i >= 0; --i) {
-        buf[i] = digits[v & 15];
-        v >>= 4;
-    }
-    s.append(buf, size_t(width));
-}
-
-std::string json_escape(std::string_view in) {
-    std::string out;
-    for (unsigned char ch : in) {
-        switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (ch < 0x20) {
-                    out += "\\u00";
-                    append_hex(out, ch, 2);
-                } else {
-                    out += char(ch);
-                }
-        }
-    }
-    return out;
-}
-
 // Workspace constants shared with bench/peers/bolt/server.js and bench/fake_slack_api.js
 // (auth.test): the bot's own ids must differ from the sender's, or both servers would
 // (rightly) ignore the message as the bot's own and the benchmark would measure nothing.
@@ -396,17 +345,6 @@ struct Parsed {
     bool close = false;   // server will close after this response
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
-}
-
-bool icontains(std::string_view hay, std::string_view needle) {
-    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char x, char y) {
-               return std::tolower(x) == std::tolower(y);
-           }) != hay.end();
-}
-
 // Parses one HTTP/1.1 response at the start of `in`. Content-Length, chunked, bodiless
 // statuses and (HTTP/1.0 style) close-delimited bodies; enough for any server we point it at.
 Parsed parse_response(std::string_view in) {
@@ -508,35 +446,6 @@ Parsed parse_response(std::string_view in) {
     p.kind = Parsed::UntilClose;  // no length: the body ends when the server closes
     p.close = true;
     return p;
-}
-
-// ---------------------------------------------------------------- /proc readers
-
-std::optional<uint64_t> proc_cpu_ticks(int pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    // comm (field 2) may contain spaces and parentheses: fields resume after the last ')'.
-    size_t rp = s.rfind(')');
-    if (rp == std::string::npos) return std::nullopt;
-    std::istringstream rest(s.substr(rp + 2));
-    std::string field;
-    uint64_t utime = 0, stime = 0;
-    // After comm: state(3) ppid(4) ... utime(14) stime(15); rest starts at field 3.
-    for (int i = 3; i <= 15; ++i) {
-        if (!(rest >> field)) return std::nullopt;
-        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-    }
-    return utime + stime;  // summed over all threads of the process
-}
-
-std::optional<uint64_t> proc_rss_kib(int pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
-    }
-    return std::nullopt;
 }
 
 // ---------------------------------------------------------------- the load loop

@@ -18,21 +18,12 @@ USERS="${USERS:-20000}"
 BUILD="${BUILD:-build}"
 MLPATH_BIN="${MLPATH_BIN:-$BUILD/mlpath}"
 
-log() { printf 'slack_soak: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+source "$ROOT/bench/lib.sh"
+bench_start slack_soak
 command -v sqlite3 >/dev/null || die "sqlite3 is required (deploy/install-deps.sh installs it)"
 
 cmake --build "$BUILD" --target mlpath slack_load fake_web_api >&2
 
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/slack_soak.XXXXXX")"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
 SECRET="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 # HTTP GET over bash's /dev/tcp: the body of http://127.0.0.1:PORT/PATH.
@@ -43,7 +34,6 @@ http_get() {
   sed '1,/^\r$/d' <&3
   exec 3<&-
 }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 "$BUILD/fake_web_api" >"$TMP/api.out" &
 PIDS+=($!)

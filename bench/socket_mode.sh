@@ -56,41 +56,17 @@ MLPATH_BIN="${MLPATH_BIN:-$BUILD_DIR/mlpath}"
 FEED="$BUILD_DIR/socket_mode_feed"
 BOLT_DIR="bench/peers/bolt"
 
-log() { printf 'socket_mode: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/socket_mode.XXXXXX")"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$ROOT/bench/lib.sh"
+bench_start socket_mode
 
 # ------------------------------------------------------------------ helpers
 
-build_info() {
-  local rev mtime="null"
-  rev="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -1)" ]] && rev+="+dirty"
-  [[ -e "$MLPATH_BIN" ]] && mtime="\"$(date -u -r "$MLPATH_BIN" +%Y-%m-%dT%H:%M:%SZ)\""
-  printf '"git":"%s","mlpath_binary_mtime":%s' "$rev" "$mtime"
-}
-
 build() {
-  if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
-    log "configuring $BUILD_DIR (Release)"
-    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >&2
-  fi
   local targets=(socket_mode_feed)
   if [[ -z "${SKIP_MLPATH:-}" && ! -x "$MLPATH_BIN" && "$MLPATH_BIN" == "$BUILD_DIR/mlpath" ]]; then
     targets+=(mlpath)
   fi
-  log "building ${targets[*]} in $BUILD_DIR (-j$BUILD_JOBS)"
-  cmake --build "$BUILD_DIR" --target "${targets[@]}" -j"$BUILD_JOBS" >&2
+  cmake_build "${targets[@]}"
 }
 
 install_bolt() {
@@ -101,30 +77,12 @@ install_bolt() {
   fi
 }
 
-json_field() { sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p" <<<"$1"; }
-
 # /proc readers for the driver's own whole-run figures.
 cpu_ticks() {
   local s
   s="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
   s="${s##*) }"  # fields from 3 on (comm may hold spaces)
   awk '{ print $12 + $13 }' <<<"$s"  # utime (14) + stime (15)
-}
-status_kib() { sed -n "s/^$2:[[:space:]]*\\([0-9]*\\) kB/\\1/p" "/proc/$1/status" 2>/dev/null || true; }
-
-stop_process() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-
-wait_for_file() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s "$1" ]] && return 0
-    kill -0 "$2" 2>/dev/null || { tail -n 5 "$3" >&2 || true; die "process $2 exited before writing $1"; }
-    sleep 0.1
-  done
-  die "$1 did not appear within 10 s"
 }
 
 # start_feed NAME WINDOW [FEED ARGS...]: starts the feed; sets FEED_PID, API_URL.
@@ -228,8 +186,6 @@ run_mlpath() {
 
 build
 [[ -x "$FEED" ]] || die "$FEED was not built"
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "null"; else printf "%.2f", a / b }'; }
 
 results=""
 for w in $WINDOWS; do
